@@ -1,0 +1,105 @@
+"""What an alert says about an Issue: the facts shared by emails and webhook payloads."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+
+from alerts.models import AlertKind
+from events.models import Event
+from events.storage import decompress_document
+from issues.models import Issue
+
+MAX_FRAMES = 5
+
+
+@dataclass
+class AlertFrame:
+    filename: str
+    function: str
+    lineno: int | None
+    context_line: str
+
+
+@dataclass
+class AlertItem:
+    kind: str
+    kind_label: str
+    issue_id: int
+    title: str
+    culprit: str
+    level: str
+    event_count: int
+    first_seen: datetime
+    last_seen: datetime
+    url: str
+    release: str = ""
+    environment: str = ""
+    frames: list[AlertFrame] = field(default_factory=list)
+
+
+def issue_url(issue_id: int) -> str:
+    return f"{settings.BASE_URL}/issues/{issue_id}/"
+
+
+def build_items(pending: list[tuple[str, int]], *, with_details: bool) -> list[AlertItem]:
+    """AlertItems for (kind, issue_id) pairs, skipping Issues deleted or muted since.
+
+    `with_details` reads the latest event of each Issue (environment, stack frames); summaries
+    of many Issues skip that and show the Issue's own columns only.
+    """
+    issues = Issue.objects.in_bulk({issue_id for _, issue_id in pending})
+    items = []
+    for kind, issue_id in pending:
+        issue = issues.get(issue_id)
+        if issue is None or issue.is_muted:
+            continue
+        item = AlertItem(
+            kind=kind,
+            kind_label=AlertKind(kind).label if kind in AlertKind.values else kind,
+            issue_id=issue.pk,
+            title=issue.title or "(no title)",
+            culprit=issue.culprit,
+            level=issue.level,
+            event_count=issue.event_count,
+            first_seen=issue.first_seen,
+            last_seen=issue.last_seen,
+            url=issue_url(issue.pk),
+            release=issue.last_release,
+        )
+        if with_details:
+            _add_event_details(item)
+        items.append(item)
+    return items
+
+
+def _add_event_details(item: AlertItem) -> None:
+    event = Event.objects.filter(issue_id=item.issue_id).order_by("-received_at", "-id").first()
+    if event is None:
+        return
+    item.release = event.release or item.release
+    item.environment = event.environment
+    item.frames = top_in_app_frames(decompress_document(event.data))
+
+
+def top_in_app_frames(document: dict[str, Any], limit: int = MAX_FRAMES) -> list[AlertFrame]:
+    """The innermost in-app frames of the main exception, innermost first.
+
+    When the SDK marked no frame as in-app, the innermost frames are the best guess.
+    """
+    exceptions = document.get("exceptions") or []
+    stacktrace = (exceptions[-1].get("stacktrace") if exceptions else None) or document.get(
+        "stacktrace"
+    )
+    frames = list((stacktrace or {}).get("frames") or [])
+    chosen = [f for f in frames if f.get("in_app")] or frames
+    return [
+        AlertFrame(
+            filename=f.get("filename") or f.get("abs_path") or f.get("module") or "?",
+            function=f.get("function") or "?",
+            lineno=f.get("lineno"),
+            context_line=(f.get("context_line") or "").strip(),
+        )
+        for f in reversed(chosen[-limit:])
+    ]

@@ -1,0 +1,145 @@
+"""Celery tasks of alerting: record -> (window) -> flush -> one email per recipient + webhooks.
+
+Every delivery is its own task, so a dead SMTP server or a failing webhook is retried on its
+own with exponential backoff and never touches digestion or the other recipients.
+"""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
+from django.utils import timezone
+
+from alerts.coalesce import LOST_FLUSH_GRACE, record_alert, take_pending
+from alerts.context import build_items
+from alerts.email import build_alert_email
+from alerts.models import AlertWindow, Webhook
+from alerts.outbound import WebhookFailed, WebhookRefused, WebhookRejected, post_json
+from alerts.payloads import build_payload
+from alerts.recipients import alert_recipients
+from projects.models import Project
+
+logger = logging.getLogger("bugsink.alerts")
+
+
+@shared_task(name="alerts.tasks.issue_alert", acks_late=True)
+def issue_alert(kind: str, issue_id: int) -> None:
+    """Entry point from digestion (via alerts.notify.queue_alert)."""
+    flush = record_alert(kind, issue_id)
+    if flush is not None:
+        flush_project_alerts.apply_async(args=[flush.project_id], countdown=flush.countdown)
+
+
+@shared_task(name="alerts.tasks.flush_project_alerts", acks_late=True)
+def flush_project_alerts(project_id: int) -> int:
+    """Send what the project's window collected; returns how many alerts were handed out."""
+    pending = take_pending(project_id)
+    project = Project.objects.filter(pk=project_id).first()
+    if not pending or project is None:
+        return 0
+    # The rows are gone once taken: from here alerts are at-most-once, which beats a worker
+    # crash re-sending a summary to everyone.
+    batch = [[kind, issue_id] for kind, issue_id in pending]
+    for address in alert_recipients(project):
+        send_alert_email.apply_async(args=[project_id, batch, address])
+    webhook_ids = Webhook.objects.filter(project_id=project_id, is_active=True).values_list(
+        "id", flat=True
+    )
+    for webhook_id in webhook_ids:
+        deliver_webhook.apply_async(args=[webhook_id, batch])
+    return len(pending)
+
+
+@shared_task(name="alerts.tasks.flush_overdue_alerts")
+def flush_overdue_alerts() -> list[int]:
+    """Periodic safety net: flush windows whose scheduled flush never ran (lost message)."""
+    cutoff = timezone.now() - LOST_FLUSH_GRACE
+    project_ids = list(
+        AlertWindow.objects.filter(flush_at__lt=cutoff).values_list("project_id", flat=True)
+    )
+    for project_id in project_ids:
+        flush_project_alerts.apply_async(args=[project_id])
+    return project_ids
+
+
+@shared_task(
+    bind=True,
+    name="alerts.tasks.send_alert_email",
+    acks_late=True,
+    max_retries=settings.ALERT_DELIVERY_MAX_RETRIES,
+)
+def send_alert_email(self, project_id: int, batch: list[list], address: str) -> bool:
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return False
+    pending = [(kind, issue_id) for kind, issue_id in batch]
+    items = build_items(pending, with_details=len(pending) == 1)
+    if not items:
+        return False  # every Issue was muted or deleted since
+    try:
+        build_alert_email(project, items, address).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        _retry_or_give_up(self, exc, f"alert email to {address} (project {project_id})")
+        return False
+    return True
+
+
+@shared_task(
+    bind=True,
+    name="alerts.tasks.deliver_webhook",
+    acks_late=True,
+    max_retries=settings.ALERT_DELIVERY_MAX_RETRIES,
+)
+def deliver_webhook(self, webhook_id: int, batch: list[list]) -> bool:
+    webhook = (
+        Webhook.objects.select_related("project").filter(pk=webhook_id, is_active=True).first()
+    )
+    if webhook is None:
+        return False
+    items = build_items([(kind, issue_id) for kind, issue_id in batch], with_details=False)
+    if not items:
+        return False
+    payload = build_payload(webhook.kind, webhook.project, items)
+    what = f"{webhook.kind} webhook {webhook_id} (project {webhook.project_id})"
+    try:
+        status = post_json(
+            webhook.url,
+            payload,
+            timeout=settings.ALERT_WEBHOOK_TIMEOUT,
+            allow_private=settings.ALERT_WEBHOOK_ALLOW_PRIVATE,
+        )
+    except WebhookFailed as exc:
+        _record_delivery(webhook_id, ok=False, status_code=exc.status_code, error=str(exc))
+        _retry_or_give_up(self, exc, what)
+        return False
+    except (WebhookRefused, WebhookRejected) as exc:
+        status_code = getattr(exc, "status_code", None)
+        _record_delivery(webhook_id, ok=False, status_code=status_code, error=str(exc))
+        logger.error("%s failed permanently, not retrying: %s", what, exc)
+        return False
+    _record_delivery(webhook_id, ok=True, status_code=status, error="")
+    return True
+
+
+def _record_delivery(webhook_id: int, *, ok: bool, status_code: int | None, error: str) -> None:
+    Webhook.objects.filter(pk=webhook_id).update(
+        last_attempt_at=timezone.now(),
+        last_ok=ok,
+        last_status_code=status_code,
+        last_error=error[:2000],
+    )
+
+
+def _retry_or_give_up(task, exc: Exception, what: str) -> None:
+    """Retry with exponential backoff (1 s, 2 s, 4 s, ...), or log the final failure."""
+    retries = task.request.retries
+    if retries >= task.max_retries:
+        logger.error("%s failed %d times, giving up: %s", what, retries + 1, exc)
+        return
+    countdown = get_exponential_backoff_interval(
+        factor=1, retries=retries, maximum=settings.ALERT_RETRY_BACKOFF_MAX
+    )
+    logger.warning("%s failed (attempt %d), retrying in %ss: %s", what, retries + 1, countdown, exc)
+    raise task.retry(exc=exc, countdown=countdown)

@@ -1,0 +1,36 @@
+"""Sampling the peak resident memory of the server's and the worker's processes during a run."""
+
+import threading
+
+import psutil
+
+
+class PeakRss:
+    """Polls process trees in the background; `peaks` maps a label to the largest single RSS."""
+
+    def __init__(self, roots: dict[str, int], interval: float = 0.2) -> None:
+        self.roots = roots
+        self.interval = interval
+        self.peaks: dict[str, int] = dict.fromkeys(roots, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _poll(self) -> None:
+        while not self._stop.is_set():
+            for label, pid in self.roots.items():
+                try:
+                    root = psutil.Process(pid)
+                    for process in [root, *root.children(recursive=True)]:
+                        rss = process.memory_info().rss
+                        self.peaks[label] = max(self.peaks[label], rss)
+                except psutil.Error:
+                    pass
+            self._stop.wait(self.interval)

@@ -1,0 +1,277 @@
+"""Settings, all read from environment variables with defaults that run with nothing installed.
+
+Every variable is listed in the README's configuration table; keep the two in step.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+DATA_DIR = Path(env_str("BUGSINK_DATA_DIR", str(BASE_DIR / "data"))).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """SECRET_KEY from the environment, else one generated on first start and kept on disk."""
+    configured = env_str("SECRET_KEY")
+    if configured:
+        return configured
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG", False)
+BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "projects",
+    "events",
+    "issues",
+    "alerts",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "bugsink.urls"
+WSGI_APPLICATION = "bugsink.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database ---------------------------------------------------------------------------------
+# SQLite (the embedded default) runs in WAL mode so readers never block the single writer, with
+# a busy timeout so concurrent writers wait instead of failing, and IMMEDIATE transactions so a
+# read-modify-write takes the write lock up front (no "database is locked" upgrade deadlocks).
+# synchronous=FULL fsyncs every commit: an event we answered 200 for survives a power cut.
+SQLITE_SYNCHRONOUS = env_str("SQLITE_SYNCHRONOUS", "FULL").upper()
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'db.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Connections stay open per thread (CONN_MAX_AGE): opening one re-runs the pragmas below.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
+            "PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-20000;"
+        ),
+    }
+    # The ingest spool gets a file of its own, so ingest never waits for digestion's write
+    # lock (events/routers.py).
+    main_file = Path(DATABASES["default"]["NAME"])
+    DATABASES["spool"] = {
+        **DATABASES["default"],
+        "NAME": str(main_file.with_name(main_file.stem + "-spool.sqlite3")),
+    }
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASE_ROUTERS = ["events.routers.SpoolRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+
+# --- Email ------------------------------------------------------------------------------------
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "bugsink@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Celery -----------------------------------------------------------------------------------
+# The embedded default is kombu's filesystem transport: a broker with no server process, kept
+# in the data directory. Production sets CELERY_BROKER_URL=redis://...
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://localhost/")
+BROKER_DIR = DATA_DIR / "broker"
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    for sub in ("queue", "processed", "control"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a worker killed mid-digest leaves the message for the next one
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+DIGEST_SWEEP_INTERVAL = env_int("DIGEST_SWEEP_INTERVAL", 30)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-undigested": {
+        "task": "events.tasks.sweep_undigested",
+        "schedule": float(DIGEST_SWEEP_INTERVAL),
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+
+# --- Ingestion limits (bytes) -----------------------------------------------------------------
+INGEST_MAX_REQUEST_BYTES = env_int("INGEST_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
+INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
+INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
+INGEST_MAX_ATTACHMENT_BYTES = env_int("INGEST_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+INGEST_MAX_JSON_DEPTH = env_int("INGEST_MAX_JSON_DEPTH", 256)
+DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 500)
+
+# --- Our own error reporting ------------------------------------------------------------------
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        send_default_pii=False,
+    )
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# --- Web UI (owned by the UI work: static files, CSP, cookie security) ------------------------
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# The CSP header is set by our own small middleware (no inline scripts, no third-party origins).
+MIDDLEWARE.insert(1, "bugsink.csp.ContentSecurityPolicyMiddleware")
+# Cookies only travel over HTTPS when the server is served over HTTPS.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = BASE_URL.startswith("https://")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Hashed names once collectstatic has run, plain names before (tests, the live test stack); with
+# no collected files yet, whitenoise serves the sources through the finders.
+STORAGES["staticfiles"] = {"BACKEND": "bugsink.staticfiles.ManifestOrSourceStorage"}
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+# --- end of Web UI settings ------------------------------------------------------------------
+
+# --- Alerts (issue 5) -------------------------------------------------------------------------
+# Alerts for one project are collected for this many seconds and sent as one email (a summary
+# when there are several), so a burst of new Issues is one message, not hundreds.
+ALERT_COALESCE_SECONDS = env_int("ALERT_COALESCE_SECONDS", 60)
+# Email and webhook deliveries are retried with exponential backoff (1 s, 2 s, 4 s, ... capped
+# at ALERT_RETRY_BACKOFF_MAX) this many times before giving up (and logging it).
+ALERT_DELIVERY_MAX_RETRIES = env_int("ALERT_DELIVERY_MAX_RETRIES", 6)
+ALERT_RETRY_BACKOFF_MAX = env_int("ALERT_RETRY_BACKOFF_MAX", 600)
+ALERT_WEBHOOK_TIMEOUT = env_int("ALERT_WEBHOOK_TIMEOUT", 10)
+# Webhook targets that resolve to private, loopback or link-local addresses are refused (SSRF),
+# unless this is on (e.g. a chat server on the internal network).
+ALERT_WEBHOOK_ALLOW_PRIVATE = env_bool("ALERT_WEBHOOK_ALLOW_PRIVATE", False)
+# Safety net for a flush message the broker lost: flush windows that are long overdue.
+CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
+    "task": "alerts.tasks.flush_overdue_alerts",
+    "schedule": 60.0,
+}
+# --- end of alerts settings -------------------------------------------------------------------
+
+# --- Issue #4: project quotas (events/ingest/quota.py) -----------------------------------------
+# Events accepted per project per calendar minute / hour; 0 = no limit. Over quota the ingest
+# endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
+INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
+INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)

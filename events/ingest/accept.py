@@ -1,0 +1,211 @@
+"""Turning a parsed envelope (or a store body) into durable rows, in one transaction.
+
+Nothing here understands the event beyond "it is a JSON object with an id": the real work
+happens in digestion, off the request path.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from django.conf import settings
+from django.db import transaction
+
+from events.models import Attachment, RawEvent, UserFeedback
+
+from .envelope import Envelope, Item
+from .errors import BadRequest, PayloadTooLarge
+from .group_commit import committer
+
+EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+
+# Items we take but do not (yet) use. Listed for the log; anything unknown is skipped the same.
+IGNORED_ITEM_TYPES = {
+    "transaction",
+    "session",
+    "sessions",
+    "client_report",
+    "check_in",
+    "replay_event",
+    "replay_recording",
+    "replay_video",
+    "profile",
+    "profile_chunk",
+    "statsd",
+    "metric_buckets",
+    "log",
+    "otel_log",
+    "span",
+    "otel_span",
+}
+
+
+@dataclass
+class Accepted:
+    event_id: str | None
+    stored_events: int
+
+
+def normalize_event_id(value: object) -> str | None:
+    """32 lowercase hex chars, accepting the dashed UUID form; None when it is not an id."""
+    if not isinstance(value, str):
+        return None
+    candidate = value.replace("-", "").lower()
+    return candidate if EVENT_ID_RE.match(candidate) else None
+
+
+def decode_json_object(payload: bytes, what: str) -> dict:
+    try:
+        value = orjson.loads(payload)
+    except orjson.JSONDecodeError as e:
+        raise BadRequest(f"{what} is not valid JSON: {e}", reason="bad_json") from e
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be a JSON object", reason="bad_json")
+    return value
+
+
+def _check_event_size(payload: bytes) -> None:
+    if len(payload) > settings.INGEST_MAX_EVENT_BYTES:
+        raise PayloadTooLarge(
+            f"event of {len(payload)} bytes exceeds the limit of "
+            f"{settings.INGEST_MAX_EVENT_BYTES} bytes",
+            reason="event_too_large",
+        )
+
+
+def accept_store_body(
+    project_id: int, data: bytes, received_at: datetime, remote_addr: str
+) -> Accepted:
+    """The legacy /store/ endpoint: the body is one event."""
+    _check_event_size(data)
+    event = decode_json_object(data, "event")
+    event_id = normalize_event_id(event.get("event_id")) or uuid.uuid4().hex
+    committer.store([_raw_event(project_id, event_id, data, received_at, remote_addr)])
+    return Accepted(event_id=event_id, stored_events=1)
+
+
+def accept_envelope(
+    project_id: int, envelope: Envelope, received_at: datetime, remote_addr: str
+) -> Accepted:
+    envelope_event_id = normalize_event_id(envelope.headers.get("event_id"))
+    raw_events: list[RawEvent] = []
+    others: list[Attachment | UserFeedback] = []
+    event_id = envelope_event_id
+    # Everything is validated before anything is written: a bad item rejects the whole
+    # envelope, so the SDK's retry (or the user's fix) cannot half-duplicate it.
+    for item in envelope.items:
+        if item.type == "event":
+            _check_event_size(item.payload)
+            event = decode_json_object(item.payload, "event item")
+            # The envelope header's event_id wins over the payload's (protocol rule).
+            event_id = envelope_event_id or normalize_event_id(event.get("event_id"))
+            event_id = event_id or uuid.uuid4().hex
+            raw_events.append(
+                _raw_event(project_id, event_id, item.payload, received_at, remote_addr)
+            )
+        elif item.type == "attachment":
+            others.append(_attachment(project_id, envelope_event_id, item, received_at))
+        elif item.type == "user_report":
+            others.append(_user_report(project_id, item, received_at))
+        elif item.type == "feedback":
+            feedback = _feedback(project_id, envelope_event_id, item, received_at)
+            others.append(feedback)
+            event_id = event_id or feedback.feedback_id
+    if others:
+        with transaction.atomic():
+            for obj in others:
+                if not _already_stored(obj):
+                    obj.save()
+    if raw_events:
+        committer.store(raw_events)
+    return Accepted(event_id=event_id, stored_events=len(raw_events))
+
+
+def _already_stored(obj: Attachment | UserFeedback) -> bool:
+    """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
+    if isinstance(obj, Attachment):
+        same = Attachment.objects.filter(filename=obj.filename, size=obj.size)
+    elif obj.feedback_id:
+        same = UserFeedback.objects.filter(feedback_id=obj.feedback_id)
+    else:
+        same = UserFeedback.objects.filter(feedback_id="", comments=obj.comments)
+    return same.filter(project_id=obj.project_id, event_id=obj.event_id).exists()
+
+
+def _raw_event(
+    project_id: int, event_id: str, payload: bytes, received_at: datetime, remote_addr: str
+) -> RawEvent:
+    return RawEvent(
+        project_id=project_id,
+        event_id=event_id,
+        payload=payload,
+        received_at=received_at,
+        remote_addr=remote_addr[:45],
+    )
+
+
+def _attachment(
+    project_id: int, event_id: str | None, item: Item, received_at: datetime
+) -> Attachment:
+    if len(item.payload) > settings.INGEST_MAX_ATTACHMENT_BYTES:
+        raise PayloadTooLarge(
+            f"attachment of {len(item.payload)} bytes exceeds the limit of "
+            f"{settings.INGEST_MAX_ATTACHMENT_BYTES} bytes",
+            reason="attachment_too_large",
+        )
+    if event_id is None:
+        raise BadRequest("an attachment needs an event_id in the envelope header")
+    return Attachment(
+        project_id=project_id,
+        event_id=event_id,
+        filename=_text(item.headers.get("filename"), 255) or "attachment",
+        content_type=_text(item.headers.get("content_type"), 100),
+        attachment_type=_text(item.headers.get("attachment_type"), 50) or "event.attachment",
+        size=len(item.payload),
+        data=item.payload,
+        received_at=received_at,
+    )
+
+
+def _user_report(project_id: int, item: Item, received_at: datetime) -> UserFeedback:
+    _check_event_size(item.payload)
+    report = decode_json_object(item.payload, "user_report item")
+    event_id = normalize_event_id(report.get("event_id"))
+    if event_id is None:
+        raise BadRequest("user_report item needs an event_id")
+    return UserFeedback(
+        project_id=project_id,
+        event_id=event_id,
+        name=_text(report.get("name"), 255),
+        email=_text(report.get("email"), 255),
+        comments=_text(report.get("comments"), 10_000),
+        received_at=received_at,
+    )
+
+
+def _feedback(
+    project_id: int, envelope_event_id: str | None, item: Item, received_at: datetime
+) -> UserFeedback:
+    _check_event_size(item.payload)
+    event = decode_json_object(item.payload, "feedback item")
+    contexts = event.get("contexts")
+    feedback = contexts.get("feedback") if isinstance(contexts, dict) else None
+    if not isinstance(feedback, dict):
+        raise BadRequest("feedback item needs contexts.feedback")
+    feedback_id = envelope_event_id or normalize_event_id(event.get("event_id"))
+    return UserFeedback(
+        project_id=project_id,
+        event_id=normalize_event_id(feedback.get("associated_event_id")) or "",
+        feedback_id=feedback_id or uuid.uuid4().hex,
+        name=_text(feedback.get("name"), 255),
+        email=_text(feedback.get("contact_email"), 255),
+        comments=_text(feedback.get("message"), 10_000),
+        url=_text(feedback.get("url"), 1000),
+        received_at=received_at,
+    )
+
+
+def _text(value: object, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""

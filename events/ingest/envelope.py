@@ -1,0 +1,86 @@
+"""Parsing the envelope framing: a header line, then items of (header line, payload).
+
+Only headers are JSON-decoded here; payloads stay bytes until someone needs them.
+"""
+
+from dataclasses import dataclass, field
+
+import orjson
+
+from .errors import BadRequest
+
+
+@dataclass
+class Item:
+    headers: dict
+    payload: bytes
+
+    @property
+    def type(self) -> str:
+        return self.headers["type"]
+
+
+@dataclass
+class Envelope:
+    headers: dict
+    items: list[Item] = field(default_factory=list)
+
+
+def _json_object_line(line: bytes, what: str) -> dict:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError as e:
+        raise BadRequest(f"{what} is not valid JSON: {e}", reason="bad_envelope") from e
+    if not isinstance(value, dict):
+        raise BadRequest(f"{what} must be a JSON object", reason="bad_envelope")
+    return value
+
+
+def parse_envelope(data: bytes) -> Envelope:
+    header_end = data.find(b"\n")
+    if header_end == -1:
+        header_end = len(data)
+    if not data[:header_end].strip():
+        raise BadRequest("empty envelope: the first line must be the envelope header")
+    envelope = Envelope(headers=_json_object_line(data[:header_end], "envelope header"))
+
+    pos = header_end + 1
+    size = len(data)
+    while pos < size:
+        line_end = data.find(b"\n", pos)
+        if line_end == -1:
+            line_end = size
+        line = data[pos:line_end]
+        pos = line_end + 1
+        if not line.strip():
+            continue  # blank lines between items (and a trailing newline) are harmless
+        headers = _json_object_line(line, f"header of item {len(envelope.items) + 1}")
+        if not isinstance(headers.get("type"), str) or not headers["type"]:
+            raise BadRequest(f"item {len(envelope.items) + 1} has no type", reason="bad_envelope")
+        payload, pos = _read_payload(data, pos, headers, len(envelope.items) + 1)
+        envelope.items.append(Item(headers=headers, payload=payload))
+    return envelope
+
+
+def _read_payload(data: bytes, pos: int, headers: dict, number: int) -> tuple[bytes, int]:
+    length = headers.get("length")
+    if length is None:
+        # Without a length the payload runs to the next newline (or the end of the body).
+        end = data.find(b"\n", pos)
+        if end == -1:
+            end = len(data)
+        return data[pos:end], end + 1
+    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
+        raise BadRequest(f"item {number} has an invalid length", reason="bad_envelope")
+    end = pos + length
+    if end > len(data):
+        raise BadRequest(
+            f"item {number} claims {length} bytes but the envelope ends after {len(data) - pos}",
+            reason="bad_envelope",
+        )
+    if end < len(data) and data[end : end + 1] != b"\n":
+        raise BadRequest(
+            f"item {number} is not followed by a newline after its {length} bytes",
+            reason="bad_envelope",
+        )
+    return data[pos:end], end + 1

@@ -1,0 +1,47 @@
+"""The state actions the UI offers, mapped onto the IssueStateManager (issues/state.py).
+
+The manager owns the rules (what resolving means, when a mute condition is refused, the
+activity log); this module only translates a posted action name into the right call.
+"""
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from issues.models import Issue
+
+ACTIONS = ("resolve", "resolve_next", "resolve_latest", "reopen", "mute", "unmute", "delete")
+
+
+class ActionUnavailable(Exception):
+    pass
+
+
+def _manager():
+    try:
+        from issues.state import IssueStateManager
+    except ImportError as exc:  # the state machine ships separately; fail loudly, not silently
+        raise ActionUnavailable("Issue state changes are not available yet.") from exc
+    return IssueStateManager
+
+
+def run_action(
+    issue: Issue, action: str, user: AbstractBaseUser, conditions: list[dict] | None = None
+) -> None:
+    """Apply `action`; raises ValueError (e.g. MuteRefused) with a message for the user."""
+    if action == "delete":
+        issue.delete()
+        return
+    manager = _manager()
+    if action == "resolve":
+        manager.resolve(issue, user=user)
+    elif action == "resolve_next":
+        manager.resolve_by_next(issue, user=user)
+    elif action == "resolve_latest":
+        manager.resolve_by_latest(issue, user=user)
+    elif action == "reopen":
+        manager.reopen(issue, user=user)
+    elif action == "mute":
+        manager.mute(issue, conditions=conditions or None, user=user)
+    elif action == "unmute":
+        manager.unmute(issue, user=user)
+    else:
+        raise ValueError(f"Unknown action {action!r}.")

@@ -1,0 +1,93 @@
+"""Events-over-time as server-rendered SVG bars: counts per time bucket, computed in SQL.
+
+Buckets are grouped by the database (Trunc) over the (issue, received_at) or
+(project, received_at) index, so a chart costs one query however many events there are.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDay, TruncHour
+from django.utils import timezone
+
+from events.models import Event
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(days=1)
+
+
+@dataclass
+class Bar:
+    start: datetime
+    count: int
+    x: float
+    y: float
+    height: float
+    width: float
+
+
+@dataclass
+class Chart:
+    bars: list[Bar]
+    width: int
+    height: int
+    total: int
+    peak: int
+
+
+def bucket_starts(now: datetime, step: timedelta, count: int) -> list[datetime]:
+    if step == DAY:
+        last = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    else:
+        last = now.replace(minute=0, second=0, microsecond=0)
+    return [last - step * (count - 1 - i) for i in range(count)]
+
+
+def _trunc(step: timedelta):
+    # Truncate in UTC so the buckets line up with the UTC starts computed in Python.
+    if step == DAY:
+        return TruncDay("received_at", tzinfo=UTC)
+    return TruncHour("received_at", tzinfo=UTC)
+
+
+def bucket_counts(
+    events: QuerySet[Event], group_field: str, step: timedelta, count: int
+) -> tuple[list[datetime], dict[object, dict[datetime, int]]]:
+    """{group value: {bucket start: count}} for the last `count` buckets of size `step`."""
+    starts = bucket_starts(timezone.now().astimezone(UTC), step, count)
+    rows = (
+        events.filter(received_at__gte=starts[0])
+        .annotate(bucket=_trunc(step))
+        .values(group_field, "bucket")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    result: dict[object, dict[datetime, int]] = {}
+    for row in rows:
+        result.setdefault(row[group_field], {})[row["bucket"]] = row["n"]
+    return starts, result
+
+
+def make_chart(
+    starts: list[datetime], counts: dict[datetime, int], width: int = 600, height: int = 80
+) -> Chart:
+    values = [counts.get(start, 0) for start in starts]
+    peak = max(values, default=0)
+    slot = width / max(len(values), 1)
+    bars = []
+    for start, value in zip(starts, values, strict=True):
+        bar_height = (value / peak) * (height - 2) if peak else 0
+        if value and bar_height < 1:
+            bar_height = 1  # one event must stay visible next to a spike
+        bars.append(
+            Bar(
+                start=start,
+                count=value,
+                x=round(len(bars) * slot, 2),
+                y=round(height - bar_height, 2),
+                height=round(bar_height, 2),
+                width=round(max(slot - 1, 1), 2),
+            )
+        )
+    return Chart(bars=bars, width=width, height=height, total=sum(values), peak=peak)

@@ -1,0 +1,120 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from projects.models import Project
+
+
+class Issue(models.Model):
+    """A group of events that are the same problem. Counters are denormalized for fast lists."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    event_count = models.PositiveIntegerField(default=0)
+    title = models.CharField(max_length=255, blank=True, default="")
+    culprit = models.CharField(max_length=255, blank=True, default="")
+    level = models.CharField(max_length=10, default="error")
+    platform = models.CharField(max_length=64, blank=True, default="")
+    first_release = models.CharField(max_length=250, blank=True, default="")
+    last_release = models.CharField(max_length=250, blank=True, default="")
+
+    # Resolution and muting; resolved and muted exclude each other.
+    is_resolved = models.BooleanField(default=False)
+    is_resolved_by_next_release = models.BooleanField(default=False)
+    fixed_in_release = models.CharField(max_length=250, blank=True, default="")
+    is_muted = models.BooleanField(default=False)
+    unmute_on_volume_based_conditions = models.JSONField(default=list, blank=True)
+    unmute_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["project", "last_seen"], name="issue_project_last_seen"),
+            models.Index(fields=["project", "first_seen"], name="issue_project_first_seen"),
+            models.Index(fields=["project", "event_count"], name="issue_project_event_count"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Grouping(models.Model):
+    """hash -> Issue. Several hashes may point to one Issue (merges, new grouping configs)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="groupings")
+    hash = models.CharField(max_length=64)
+    config = models.CharField(max_length=32)  # the grouping algorithm version that made `hash`
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "hash"], name="unique_grouping_hash")
+        ]
+
+
+class IssueTagCount(models.Model):
+    """Per-issue count of each tag value, so "top values of tag X" is one indexed read."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="tag_counts")
+    value = models.ForeignKey("events.TagValue", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=32)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "value"], name="unique_issue_tag_value")
+        ]
+        indexes = [models.Index(fields=["issue", "key", "count"], name="issuetag_issue_key_count")]
+
+
+class Release(models.Model):
+    """A release version seen in a project's events, with the moment it was first seen.
+
+    Order: semantic-version order when both versions parse (issues/releases.py), else the order
+    in which they were first seen.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
+    version = models.CharField(max_length=250)
+    first_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "version"], name="unique_release_version")
+        ]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class IssueActivity(models.Model):
+    """One state transition of an Issue: who (None = the system), when, what, and details."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="activities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["issue", "created_at"], name="activity_issue_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on issue {self.issue_id}"
+
+
+class CounterGeneration(models.Model):
+    """Bumped under the project's digest lock by every digested batch and by rebuild_counters.
+
+    A digesting process remembers the generation its in-memory period counters reflect; when the
+    stored one differs, another process digested (or someone rebuilt) in between, and the
+    counters are reloaded from the database. See README, "Period counters and concurrency".
+    """
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    generation = models.BigIntegerField(default=0)

@@ -1,0 +1,90 @@
+"""Project quotas through the real ingest view (Django test client), on a controlled clock."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from events.ingest import quota
+from events.models import IngestRejection, RawEvent
+from issues.tests.lifecycle_helpers import new_project
+from projects.models import ProjectKey
+from tests.envelopes import event_envelope
+
+# Ingest commits the spool from its own writer thread (group commit): real transactions.
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def no_digest_and_fresh_quota(monkeypatch):
+    # The spool is what the quota counts; digestion is not part of this test.
+    monkeypatch.setattr("events.ingest.views.request_digest", lambda project_id: None)
+    # Write rejection counts at once, on this thread (no timer thread outliving the test).
+    monkeypatch.setattr("events.ingest.rejections.FLUSH_INTERVAL", 0.0)
+    quota.reset()
+    yield
+    quota.reset()
+
+
+def post(client, project):
+    key = ProjectKey.objects.create(project=project).public_key
+    _, body, headers = event_envelope({"message": "hi"}, compress=False)
+    return client.post(
+        f"/api/{project.pk}/envelope/",
+        data=body,
+        content_type=headers["Content-Type"],
+        HTTP_X_SENTRY_AUTH=f"Sentry sentry_key={key}, sentry_version=7",
+    )
+
+
+def test_minute_quota_refuses_until_the_minute_ends(client, settings):
+    settings.INGEST_QUOTA_PER_MINUTE, settings.INGEST_QUOTA_PER_HOUR = 3, 0
+    project, other = new_project(), new_project()
+    with time_machine.travel(T0, tick=False) as clock:
+        assert [post(client, project).status_code for _ in range(3)] == [200, 200, 200]
+        refused = post(client, project)
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == "30"  # 10:20:30 -> 10:21:00
+        assert refused["X-Sentry-Rate-Limits"] == "30::project:quota_exceeded"
+        assert post(client, other).status_code == 200  # per project
+        clock.move_to(T0 + timedelta(seconds=29))
+        assert post(client, project)["Retry-After"] == "1"
+        clock.move_to(T0 + timedelta(seconds=30))  # a new minute
+        assert post(client, project).status_code == 200
+    assert RawEvent.objects.filter(project_id=project.pk).count() == 4
+    rejected = IngestRejection.objects.filter(project=project, reason="quota_exceeded")
+    assert [(r.day, r.count) for r in rejected] == [(T0.date(), 2)]
+
+
+def test_hour_quota(client, settings):
+    settings.INGEST_QUOTA_PER_MINUTE, settings.INGEST_QUOTA_PER_HOUR = 0, 2
+    project = new_project()
+    with time_machine.travel(T0, tick=False) as clock:
+        assert post(client, project).status_code == 200
+        clock.move_to(T0 + timedelta(minutes=5))
+        assert post(client, project).status_code == 200
+        clock.move_to(T0 + timedelta(minutes=10))
+        refused = post(client, project)
+        assert refused.status_code == 429
+        assert refused["Retry-After"] == str(29 * 60 + 30)  # until 11:00:00
+
+
+def test_counts_what_other_processes_stored(client, settings):
+    """The estimate is re-read from the database: events stored elsewhere count too."""
+    settings.INGEST_QUOTA_PER_MINUTE, settings.INGEST_QUOTA_PER_HOUR = 3, 0
+    project = new_project()
+    with time_machine.travel(T0, tick=False):
+        assert post(client, project).status_code == 200
+        for i in range(2):  # as if another gunicorn process had accepted them
+            RawEvent.objects.create(
+                project_id=project.pk, event_id=f"{i:032x}", received_at=T0, payload=b"{}"
+            )
+        assert post(client, project).status_code == 429
+
+
+def test_zero_means_unlimited(client, settings):
+    settings.INGEST_QUOTA_PER_MINUTE, settings.INGEST_QUOTA_PER_HOUR = 0, 0
+    project = new_project()
+    assert {post(client, project).status_code for _ in range(20)} == {200}

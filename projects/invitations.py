@@ -1,0 +1,95 @@
+"""Inviting people to a team: an admin sends a link; the invitee joins (signing up if needed).
+
+The invitation page is the one UI page reachable without login: the unguessable token in the
+link is the authorization, it works once, and it expires after INVITATION_DAYS.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from projects.access import admin_team_for, project_for
+from projects.forms import InviteForm
+from projects.models import Invitation, TeamMembership
+
+INVITATION_DAYS = 7
+
+
+def invitation_url(invitation: Invitation) -> str:
+    return settings.BASE_URL + reverse("invitation", args=[invitation.token])
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_for(request.user, project_id)
+    team = admin_team_for(request.user, project.team_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Invitation not sent: " + form.errors.as_text())
+        return redirect("team-members", project.pk)
+    invitation = Invitation.objects.create(
+        team=team, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
+        invited_by=request.user,
+    )  # fmt: skip
+    link = invitation_url(invitation)
+    send_mail(
+        f"You are invited to {team.name} on Bugsink",
+        f"{request.user.get_username()} invites you to the team {team.name}.\n\n"
+        f"Join here (valid for {INVITATION_DAYS} days):\n{link}\n",
+        None,
+        [invitation.email],
+        fail_silently=True,  # the admin also sees the link below, to pass on by hand
+    )
+    messages.success(request, f"Invitation for {invitation.email}: {link}")
+    return redirect("team-members", project.pk)
+
+
+def _open_invitation(token: str) -> Invitation:
+    cutoff = timezone.now() - timedelta(days=INVITATION_DAYS)
+    try:
+        return Invitation.objects.select_related("team").get(
+            token=token, accepted_at__isnull=True, created_at__gte=cutoff
+        )
+    except Invitation.DoesNotExist:
+        raise Http404("This invitation is invalid, used or expired.") from None
+
+
+@transaction.atomic
+def _accept(invitation: Invitation, user) -> None:
+    TeamMembership.objects.get_or_create(
+        team=invitation.team, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = _open_invitation(token)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            _accept(invitation, request.user)
+            messages.success(request, f"You joined {invitation.team.name}.")
+            return redirect("project-list")
+        return render(request, "projects/invitation.html", {"invitation": invitation})
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save(commit=False)
+            user.email = invitation.email
+            user.save()
+            _accept(invitation, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("project-list")
+    return render(request, "projects/invitation.html", {"invitation": invitation, "form": form})

@@ -1,0 +1,75 @@
+"""Admins invite people to a team; the link lets them join once, signing up if needed."""
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from projects.models import Invitation, TeamMembership
+from projects.tests.factories import PASSWORD
+from projects.tests.fixtures import *  # noqa: F403 (pytest fixtures)
+
+# Ingestion spools into its own database on SQLite (events/routers.py): allow every alias.
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+def invite(client, project, email="new@example.com", role="member"):
+    return client.post(reverse("team-invite", args=[project.pk]), {"email": email, "role": role})
+
+
+def test_admin_invites_and_new_user_signs_up(client, project, admin_member, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    client.login(username=admin_member.username, password=PASSWORD)
+    invite(client, project)
+    invitation = Invitation.objects.get()
+    assert invitation.token in mail.outbox[0].body
+    client.logout()
+
+    url = reverse("invitation", args=[invitation.token])
+    assert b"Create account" in client.get(url).content
+    data = {
+        "username": "newbie",
+        "password1": "a fine long passphrase",
+        "password2": "a fine long passphrase",
+    }  # noqa: E501
+    response = client.post(url, data)
+    assert response.status_code == 302
+    membership = TeamMembership.objects.get(user__username="newbie")
+    assert membership.team == project.team and membership.user.email == "new@example.com"
+    assert client.get(reverse("issue-list", args=[project.pk])).status_code == 200
+    client.logout()
+    assert client.get(url).status_code == 404  # used once
+
+
+def test_existing_user_joins(client, project, admin_member, outsider):
+    client.login(username=admin_member.username, password=PASSWORD)
+    invite(client, project, outsider.email, "admin")
+    token = Invitation.objects.get().token
+    client.login(username=outsider.username, password=PASSWORD)
+    url = reverse("invitation", args=[token])
+    assert b"Join team" in client.get(url).content
+    client.post(url)
+    assert TeamMembership.objects.get(user=outsider, team=project.team).role == "admin"
+
+
+def test_member_cannot_invite(member_client, project):
+    assert invite(member_client, project).status_code == 404
+    assert not Invitation.objects.exists()
+
+
+def test_anonymous_and_outsider_cannot_invite(client, project, outsider):
+    assert invite(client, project).status_code == 302
+    client.login(username=outsider.username, password=PASSWORD)
+    assert invite(client, project).status_code == 404
+    assert not Invitation.objects.exists()
+
+
+def test_expired_or_unknown_token(client, project, admin_member):
+    invitation = Invitation.objects.create(team=project.team, email="x@example.com")
+    Invitation.objects.filter(pk=invitation.pk).update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    assert client.get(reverse("invitation", args=[invitation.token])).status_code == 404
+    assert client.get(reverse("invitation", args=["nope"])).status_code == 404

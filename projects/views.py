@@ -1,0 +1,125 @@
+"""Projects the user can see, project settings (keys, DSNs, setup snippets) and team members."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from alerts.models import ProjectAlertSettings, Webhook
+from events.models import Event, IngestRejection
+from issues import charts
+from projects.access import admin_team_for, is_team_admin, project_for, visible_projects
+from projects.forms import AlertSwitchesForm, MemberRoleForm, ProjectForm, WebhookForm
+from projects.models import ProjectKey, TeamMembership
+
+
+@login_required
+def project_list(request: HttpRequest) -> HttpResponse:
+    projects = list(
+        visible_projects(request.user)
+        .annotate(
+            open_issues=Count("issues", filter=Q(issues__is_resolved=False, issues__is_muted=False))
+        )
+        .order_by("team__name", "name")
+    )
+    starts, counts = charts.bucket_counts(
+        Event.objects.filter(project_id__in=[p.pk for p in projects]), "project_id", charts.HOUR, 24
+    )
+    for project in projects:
+        project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)
+    return render(request, "projects/list.html", {"projects": projects})
+
+
+@login_required
+def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_for(request.user, project_id)
+    can_admin = is_team_admin(request.user, project.team)
+    form = ProjectForm(instance=project)
+    if request.method == "POST":
+        if not can_admin:
+            return HttpResponse("Only team admins can change project settings.", status=403)
+        form = ProjectForm(request.POST, instance=project)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Project saved.")
+            return redirect("project-settings", project.pk)
+    keys = list(ProjectKey.objects.filter(project=project).order_by("pk"))
+    active = next((k for k in keys if k.is_active), None)
+    return render(
+        request,
+        "projects/settings.html",
+        {
+            "project": project,
+            "form": form,
+            "can_admin": can_admin,
+            "keys": keys,
+            "dsn": active.dsn() if active else "",
+            "alert_form": AlertSwitchesForm(instance=ProjectAlertSettings.for_project(project.pk)),
+            "webhooks": Webhook.objects.filter(project=project).order_by("pk"),
+            "webhook_form": WebhookForm(),
+            "quota_minute": getattr(settings, "INGEST_QUOTA_PER_MINUTE", 0),
+            "quota_hour": getattr(settings, "INGEST_QUOTA_PER_HOUR", 0),
+            "rejections": IngestRejection.objects.filter(
+                project=project, day__gte=timezone.now().date() - timedelta(days=7)
+            ).order_by("-day", "reason"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def key_action(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_for(request.user, project_id)
+    if not is_team_admin(request.user, project.team):
+        return HttpResponse("Only team admins can manage keys.", status=403)
+    action = request.POST.get("action")
+    if action == "create":
+        ProjectKey.objects.create(project=project, label=request.POST.get("label", "")[:100])
+        messages.success(request, "Key created.")
+    elif action in ("revoke", "activate"):
+        ProjectKey.objects.filter(project=project, pk=request.POST.get("key") or 0).update(
+            is_active=action == "activate"
+        )
+        messages.success(request, f"Key {'re-activated' if action == 'activate' else 'revoked'}.")
+    return redirect("project-settings", project.pk)
+
+
+@login_required
+def team_members(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = project_for(request.user, project_id)
+    team = project.team
+    can_admin = is_team_admin(request.user, team)
+    if request.method == "POST":
+        admin_team_for(request.user, team.pk)  # 404 unless admin of this team
+        form = MemberRoleForm(request.POST)
+        if form.is_valid():
+            membership = TeamMembership.objects.filter(team=team, user_id=form.cleaned_data["user"])
+            if form.cleaned_data["user"] == request.user.pk:
+                messages.error(request, "You cannot change your own membership.")
+            elif form.cleaned_data["remove"]:
+                membership.delete()
+                messages.success(request, "Member removed.")
+            elif form.cleaned_data["role"]:
+                membership.update(role=form.cleaned_data["role"])
+                messages.success(request, "Role changed.")
+        return redirect("team-members", project.pk)
+    memberships = (
+        TeamMembership.objects.filter(team=team).select_related("user").order_by("user__username")
+    )
+    return render(
+        request,
+        "projects/members.html",
+        {
+            "project": project,
+            "team": team,
+            "memberships": memberships,
+            "can_admin": can_admin,
+            "roles": TeamMembership.Role.choices,
+        },
+    )

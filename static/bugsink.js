@@ -1,0 +1,16 @@
+// Progressive enhancement only: every page works without this file.
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  // "All" checkbox on the issue list selects every row of the page.
+  for (const box of document.querySelectorAll("input.select-all")) {
+    box.addEventListener("change", () => {
+      for (const row of box.form.querySelectorAll('input[name="issue"]')) row.checked = box.checked;
+    });
+  }
+  // Destructive forms ask first (without JavaScript they simply submit).
+  for (const form of document.querySelectorAll("form[data-confirm]")) {
+    form.addEventListener("submit", (e) => {
+      if (!window.confirm(form.dataset.confirm)) e.preventDefault();
+    });
+  }
+});
