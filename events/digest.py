@@ -30,6 +30,7 @@ from issues.counters import registry
 from issues.grouping import compute_grouping, event_culprit, event_title
 from issues.lifecycle import apply_issue_states
 from issues.models import Grouping, Issue, IssueTagCount
+from projects.models import Project
 
 logger = logging.getLogger("bugsink.digest")
 
@@ -71,6 +72,11 @@ def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
         raws = list(RawEvent.objects.filter(project_id=project_id).order_by("id")[:batch_size])
         if not raws:
             return 0, 0
+        if not Project.objects.filter(pk=project_id).exists():
+            # Deleted since these were accepted: there is nothing left to file them under.
+            _unspool([raw.pk for raw in raws])
+            logger.info("dropped %d spooled events of deleted project %s", len(raws), project_id)
+            return len(raws), 0
         counters = registry.begin(project_id, timezone.now())
         pending = _prepare(project_id, raws)
         if pending:
@@ -130,7 +136,9 @@ def _parse(raw: RawEvent) -> Pending:
         data = orjson.loads(bytes(raw.payload))
     except orjson.JSONDecodeError:
         data = None  # validated at ingest, so only a corrupted row gets here; keep a stub
-    event = normalize_event(data, received_at=raw.received_at, event_id=raw.event_id)
+    event = normalize_event(
+        data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr
+    )
     grouping = compute_grouping(event)
     return Pending(
         raw=raw,

@@ -1017,6 +1017,17 @@ def _user(raw: dict[Any, Any], problems: _Problems) -> dict[str, Any] | None:
     return user
 
 
+def _resolve_auto_ip(user: dict[str, Any] | None, remote_addr: str) -> dict[str, Any] | None:
+    """Browser SDKs cannot know their public address and send `{{auto}}` for the server to fill."""
+    if user is None or user.get("ip_address") != "{{auto}}":
+        return user
+    if remote_addr:
+        user["ip_address"] = remote_addr
+    else:
+        del user["ip_address"]
+    return user
+
+
 def _tag_text(value: object) -> str | None:
     if isinstance(value, str):
         text = clean_str(value.strip(), MAX_TAG_LENGTH)
@@ -1115,12 +1126,17 @@ def _sdk(value: object, problems: _Problems) -> tuple[str | None, str | None]:
 
 
 def normalize_event(
-    raw: object, *, received_at: datetime, event_id: str | None = None
+    raw: object,
+    *,
+    received_at: datetime,
+    event_id: str | None = None,
+    remote_addr: str = "",
 ) -> NormalizedEvent:
     """Normalize one event payload. Never raises; problems end up in `.errors`.
 
     `event_id`, when given (e.g. from the envelope header), wins over the payload's own id.
     `received_at` is when the server got the event; it stands in for a missing timestamp.
+    `remote_addr` is the sender's address, filled in where the SDK asked for `{{auto}}`.
     """
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=UTC)
@@ -1152,7 +1168,7 @@ def normalize_event(
 
     event.breadcrumbs = _breadcrumbs(raw, problems)
     event.request = _request(raw, problems)
-    event.user = _user(raw, problems)
+    event.user = _resolve_auto_ip(_user(raw, problems), remote_addr)
     event.tags = _tags(raw.get("tags"), problems)
     event.contexts = _contexts(raw.get("contexts"), problems)
     event.sdk_name, event.sdk_version = _sdk(raw.get("sdk"), problems)

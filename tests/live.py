@@ -222,6 +222,12 @@ class LiveStack:
         dsn = output.split("DSN: ", 1)[1].strip()
         return int(dsn.rsplit("/", 1)[1]), dsn
 
+    def ensure_project(self, name: str, project_id: int, public_key: str) -> int:
+        """A project with a fixed id and key, made once per stack whichever test needs it first."""
+        if not self.sql("SELECT id FROM projects_project WHERE id = %s", (project_id,)):
+            self.create_project(name, project_id=project_id, public_key=public_key)
+        return project_id
+
     def stored_event_ids(self, project_id: int) -> set[str]:
         rows = self.sql("SELECT event_id FROM events_event WHERE project_id = %s", (project_id,))
         return {row[0] for row in rows}

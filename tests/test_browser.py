@@ -134,12 +134,7 @@ def test_triage_a_real_sdk_error(live_stack, page):
 
 
 def _capture_project(live_stack) -> int:
-    exists = live_stack.sql("SELECT id FROM projects_project WHERE id = %s", (CAPTURE_PROJECT_ID,))
-    if not exists:  # another module of this session may have made it already
-        live_stack.create_project(
-            "captures", project_id=CAPTURE_PROJECT_ID, public_key=CAPTURE_PUBLIC_KEY
-        )
-    return CAPTURE_PROJECT_ID
+    return live_stack.ensure_project("captures", CAPTURE_PROJECT_ID, CAPTURE_PUBLIC_KEY)
 
 
 def test_xss_fixtures_render_as_text(live_stack, page):

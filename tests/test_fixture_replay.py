@@ -23,10 +23,7 @@ EVENT_IDS = {capture.event_id for capture in CAPTURES if carries_event(capture)}
 @pytest.fixture(scope="module")
 def capture_project(live_stack):
     """The DSN the captures were recorded with, so their bodies and headers replay unchanged."""
-    live_stack.create_project(
-        "captures", project_id=CAPTURE_PROJECT_ID, public_key=CAPTURE_PUBLIC_KEY
-    )
-    return CAPTURE_PROJECT_ID
+    return live_stack.ensure_project("captures", CAPTURE_PROJECT_ID, CAPTURE_PUBLIC_KEY)
 
 
 def test_corpus_is_present():

@@ -656,3 +656,21 @@ def test_to_dict_shape():
     assert isinstance(doc["tags"], list)
     assert doc["exceptions"][-1]["type"] == "Error"
     assert set(doc) >= {"event_id", "message", "message_template", "errors", "contexts"}
+
+
+def test_auto_ip_address_becomes_the_senders_address():
+    raw = load("node_tags_user_context/0002.event.json")
+    assert raw["user"]["ip_address"] == "{{auto}}"
+    event = normalize(raw, remote_addr="203.0.113.9")
+    assert event.user["ip_address"] == "203.0.113.9"
+    assert event.user["username"] == "jane"
+
+
+def test_auto_ip_address_without_a_known_sender_is_dropped():
+    event = normalize(load("node_tags_user_context/0002.event.json"))
+    assert "ip_address" not in event.user
+
+
+def test_explicit_ip_address_is_kept():
+    event = normalize({"user": {"ip_address": "198.51.100.4"}}, remote_addr="203.0.113.9")
+    assert event.user["ip_address"] == "198.51.100.4"
