@@ -38,7 +38,9 @@ def main() -> None:
     rows = []
     for config in configs:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-            stack = LiveStack(config, Path(workdir))
+            # Quotas off: the benchmark measures how much the server can take, not the policy.
+            no_quota = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
+            stack = LiveStack(config, Path(workdir), extra_env=no_quota)
             stack.start()
             try:
                 large_count = args.large_events or args.events // 4
