@@ -24,6 +24,7 @@ from django.utils import timezone
 from events.models import Event, EventTag, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.routers import spool_database
+from events.spool_lock import spool_write_lock
 from events.storage import compress_document
 from events.tags import extract_tags
 from issues.counters import registry
@@ -111,7 +112,12 @@ def _unspool(raw_ids: list[int]) -> None:
     if spool_database() == "default":
         spooled.delete()
     else:
-        transaction.on_commit(spooled.delete)
+        transaction.on_commit(lambda: _delete_from_spool_file(spooled))
+
+
+def _delete_from_spool_file(spooled) -> None:
+    with spool_write_lock():
+        spooled.delete()
 
 
 def _prepare(project_id: int, raws: list[RawEvent]) -> list[Pending]:

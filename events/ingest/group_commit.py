@@ -15,6 +15,7 @@ from django.db import OperationalError, close_old_connections, transaction
 
 from events.models import RawEvent
 from events.routers import spool_database
+from events.spool_lock import spool_write_lock
 
 MAX_BATCH_ROWS = 500
 WAIT_SECONDS = 30.0
@@ -58,7 +59,7 @@ class GroupCommitter:
     @staticmethod
     def _commit(jobs: list[tuple[list[RawEvent], Future]]) -> None:
         try:
-            with transaction.atomic(using=spool_database()):
+            with spool_write_lock(), transaction.atomic(using=spool_database()):
                 # A resent event_id still waiting in the spool is stored once; one already
                 # digested is dropped by digestion (Event is unique per project and event_id).
                 RawEvent.objects.bulk_create(
