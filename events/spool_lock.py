@@ -29,10 +29,19 @@ def _lock_fd() -> int:
     return _lock_file[1]
 
 
+def _spool_is_a_file() -> bool:
+    """False for PostgreSQL (no spool alias) and for in-memory SQLite (one process only)."""
+    if SPOOL_ALIAS not in settings.DATABASES:
+        return False
+    name = str(settings.DATABASES[SPOOL_ALIAS]["NAME"])
+    return not (name == ":memory:" or name.startswith("file:"))
+
+
 @contextmanager
 def spool_write_lock() -> Iterator[None]:
-    if SPOOL_ALIAS not in settings.DATABASES:
-        yield
+    if not _spool_is_a_file():
+        with _thread_lock:
+            yield
         return
     with _thread_lock:
         fd = _lock_fd()
