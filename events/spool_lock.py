@@ -39,11 +39,10 @@ def _spool_is_a_file() -> bool:
 
 @contextmanager
 def spool_write_lock() -> Iterator[None]:
-    if not _spool_is_a_file():
-        with _thread_lock:
-            yield
-        return
     with _thread_lock:
+        if not _spool_is_a_file():
+            yield
+            return
         fd = _lock_fd()
         fcntl.flock(fd, fcntl.LOCK_EX)
         try:
