@@ -1,0 +1,125 @@
+"""Digestion benchmark: CPU per event and database bytes per event, in one process.
+
+    .venv/bin/python bench/digest_bench.py [EVENTS] [small|large] [--profile]
+
+Spools EVENTS real sentry-sdk events (bench/payloads.py: 50 error sites, repeated) into a fresh
+SQLite data directory, then digests them all with `digest_pending` and prints the CPU time per
+event (the figure to compare: it does not depend on what else runs on the machine), the wall
+time, and the growth of the main database per 1,000 events (main file after a WAL checkpoint,
+minus free pages; indexes and tag tables included). `--profile` adds a cProfile of digestion.
+"""
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["BUGSINK_DATA_DIR"] = tempfile.mkdtemp(prefix="bugsink-digest-bench-")
+os.environ.pop("DATABASE_URL", None)  # always a fresh SQLite database, never a shared one
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+django.setup()
+
+import orjson  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from sentry_sdk.envelope import Envelope  # noqa: E402
+
+from bench.payloads import SITES, _capture_templates  # noqa: E402
+from events.digest import digest_pending  # noqa: E402
+from events.models import RawEvent  # noqa: E402
+from projects.models import Project, Team  # noqa: E402
+
+
+def event_payloads(count: int, large: bool) -> list[bytes]:
+    """`count` event items (JSON as the SDK sent them), cycling over the error sites."""
+    templates = []
+    for serialized in _capture_templates(large):
+        envelope = Envelope.deserialize(serialized)
+        event = next(item for item in envelope.items if item.type == "event")
+        templates.append(orjson.loads(event.payload.get_bytes()))
+    payloads = []
+    for i in range(count):
+        document = dict(templates[i % len(templates)])
+        document["event_id"] = f"{i:032x}"
+        payloads.append(orjson.dumps(document))
+    return payloads
+
+
+def spool(project_id: int, payloads: list[bytes]) -> None:
+    now = timezone.now()
+    RawEvent.objects.bulk_create(
+        [
+            RawEvent(
+                project_id=project_id,
+                event_id=orjson.loads(payload)["event_id"],
+                received_at=now,
+                payload=payload,
+                remote_addr="127.0.0.1",
+            )
+            for payload in payloads
+        ],
+        batch_size=1000,
+    )
+
+
+def database_bytes() -> int:
+    """Bytes the main database holds: file size after a checkpoint, minus free pages."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.execute("PRAGMA page_size")
+        page_size = cursor.fetchone()[0]
+        cursor.execute("PRAGMA page_count")
+        pages = cursor.fetchone()[0]
+        cursor.execute("PRAGMA freelist_count")
+        free = cursor.fetchone()[0]
+    return (pages - free) * page_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("events", nargs="?", type=int, default=5000)
+    parser.add_argument("size", nargs="?", choices=["small", "large"], default="small")
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of digestion")
+    args = parser.parse_args()
+
+    call_command("migrate", verbosity=0)
+    call_command("migrate", database="spool", verbosity=0)
+    team = Team.objects.create(name="bench")
+    project = Project.objects.create(team=team, name="bench")
+    payloads = event_payloads(args.events, args.size == "large")
+    mean_size = sum(map(len, payloads)) // len(payloads)
+    spool(project.pk, payloads)
+    before = database_bytes()
+
+    profile = cProfile.Profile() if args.profile else None
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profile:
+        profile.enable()
+    stored = digest_pending(project.pk)
+    if profile:
+        profile.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+
+    growth = database_bytes() - before
+    print(
+        f"{stored} {args.size} events ({mean_size} bytes of JSON each, {SITES} error sites): "
+        f"{cpu / stored * 1000:.3f} ms CPU/event, {stored / cpu:.0f} events/s of CPU "
+        f"(wall {wall / stored * 1000:.3f} ms/event, {stored / wall:.0f} events/s); "
+        f"database {growth / stored * 1000 / 1024:.0f} KB per 1,000 events"
+    )
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
