@@ -1,14 +1,15 @@
-"""gunicorn settings; each can be overridden with the environment variable named beside it."""
+"""gunicorn settings; each can be overridden with the environment variable named beside it.
+
+Workers are uvicorn's (an event loop per process, HTTP parsed by httptools): ingest requests
+are answered on the loop, the Django site runs in each worker's pool of GUNICORN_THREADS
+threads (bugsink/asgi.py).
+"""
 
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-worker_class = "gthread"
+worker_class = "bugsink.gunicorn_worker.Worker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
-# Requests carrying more than this many header fields or this much header data are refused by
-# gunicorn before our code runs.
-limit_request_fields = 100

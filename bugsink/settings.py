@@ -84,6 +84,9 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "bugsink.urls"
 WSGI_APPLICATION = "bugsink.wsgi.application"
+ASGI_APPLICATION = "bugsink.asgi.application"
+# Threads per web process that run the Django site (the ingest endpoints need none).
+WEB_THREADS = env_int("GUNICORN_THREADS", 4)
 
 TEMPLATES = [
     {
@@ -209,6 +212,8 @@ INGEST_MAX_REQUEST_BYTES = env_int("INGEST_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
 INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
 INGEST_MAX_ATTACHMENT_BYTES = env_int("INGEST_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
+# Seconds a client may take to send a request body before it is cut off (408).
+INGEST_READ_TIMEOUT = env_int("INGEST_READ_TIMEOUT", 60)
 DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 500)
 
 # --- Our own error reporting ------------------------------------------------------------------

@@ -24,7 +24,7 @@ from tests.shared import REPO_ROOT
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_DB = 14
-GUNICORN_CMD = [sys.executable, "-m", "gunicorn", "-c", "bugsink/gunicorn.conf.py", "bugsink.wsgi"]
+GUNICORN_CMD = [sys.executable, "-m", "gunicorn", "-c", "bugsink/gunicorn.conf.py", "bugsink.asgi"]
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ for chunked uploads, the same chunk framing. Only the Host header names our serv
 import http.client
 import json
 from dataclasses import dataclass
+from http.client import HTTPMessage
 from pathlib import Path
 
 from tests.shared import SDK_CAPTURES_DIR
@@ -39,7 +40,8 @@ def all_captures() -> list[Capture]:
     return captures
 
 
-def replay(capture: Capture, host: str, port: int) -> tuple[int, dict[str, str], bytes]:
+def replay(capture: Capture, host: str, port: int) -> tuple[int, HTTPMessage, bytes]:
+    """Status, headers (looked up case-insensitively, as HTTP header names are) and body."""
     meta = capture.meta
     conn = http.client.HTTPConnection(host, port, timeout=30)
     try:
@@ -56,6 +58,6 @@ def replay(capture: Capture, host: str, port: int) -> tuple[int, dict[str, str],
         elif capture.body:
             conn.send(capture.body)
         response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
+        return response.status, response.headers, response.read()
     finally:
         conn.close()

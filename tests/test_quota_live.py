@@ -6,6 +6,7 @@ import time
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime
+from email.message import Message
 
 import pytest
 
@@ -48,16 +49,17 @@ def _wait_for_fresh_minute() -> None:
         time.sleep(1)
 
 
-def _post(dsn: str, message: str) -> tuple[int, dict[str, str]]:
+def _post(dsn: str, message: str) -> tuple[int, Message]:
+    """Status and headers (looked up case-insensitively, as HTTP header names are)."""
     _, body, headers = event_envelope({"message": message})
     request = urllib.request.Request(
         envelope_url(dsn), data=body, headers={**headers, **auth_headers(dsn)}, method="POST"
     )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, dict(response.headers)
+            return response.status, response.headers
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers)
+        return e.code, e.headers
 
 
 def _rejections(stack: LiveStack, project_id: int) -> int:

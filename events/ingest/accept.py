@@ -1,23 +1,25 @@
-"""Turning a parsed envelope (or a store body) into durable rows, in one transaction.
+"""Turning a parsed envelope (or a store body) into the rows to persist.
 
 Nothing here understands the event beyond "it is a JSON object with an id": the real work
-happens in digestion, off the request path.
+happens in digestion, off the request path. Everything is validated before anything is
+written, and nothing here touches the database: the caller spools `rows` (group commit) and
+stores `others` (attachments, feedback) off the event loop.
 """
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
 from django.conf import settings
 from django.db import transaction
 
-from events.models import Attachment, RawEvent, UserFeedback
+from events.models import Attachment, UserFeedback
 
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
-from .group_commit import committer
+from .group_commit import SpoolRow
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -45,7 +47,8 @@ IGNORED_ITEM_TYPES = {
 @dataclass
 class Accepted:
     event_id: str | None
-    stored_events: int
+    rows: list[SpoolRow] = field(default_factory=list)  # the events, for the spool
+    others: list[Attachment | UserFeedback] = field(default_factory=list)
 
 
 def normalize_event_id(value: object) -> str | None:
@@ -82,15 +85,14 @@ def accept_store_body(
     _check_event_size(data)
     event = decode_json_object(data, "event")
     event_id = normalize_event_id(event.get("event_id")) or uuid.uuid4().hex
-    committer.store([_raw_event(project_id, event_id, data, received_at, remote_addr)])
-    return Accepted(event_id=event_id, stored_events=1)
+    return Accepted(event_id, rows=[_row(project_id, event_id, data, received_at, remote_addr)])
 
 
 def accept_envelope(
     project_id: int, envelope: Envelope, received_at: datetime, remote_addr: str
 ) -> Accepted:
     envelope_event_id = normalize_event_id(envelope.headers.get("event_id"))
-    raw_events: list[RawEvent] = []
+    rows: list[SpoolRow] = []
     others: list[Attachment | UserFeedback] = []
     event_id = envelope_event_id
     # Everything is validated before anything is written: a bad item rejects the whole
@@ -102,9 +104,7 @@ def accept_envelope(
             # The envelope header's event_id wins over the payload's (protocol rule).
             event_id = envelope_event_id or normalize_event_id(event.get("event_id"))
             event_id = event_id or uuid.uuid4().hex
-            raw_events.append(
-                _raw_event(project_id, event_id, item.payload, received_at, remote_addr)
-            )
+            rows.append(_row(project_id, event_id, item.payload, received_at, remote_addr))
         elif item.type == "attachment":
             others.append(_attachment(project_id, envelope_event_id, item, received_at))
         elif item.type == "user_report":
@@ -113,14 +113,15 @@ def accept_envelope(
             feedback = _feedback(project_id, envelope_event_id, item, received_at)
             others.append(feedback)
             event_id = event_id or feedback.feedback_id
-    if others:
-        with transaction.atomic():
-            for obj in others:
-                if not _already_stored(obj):
-                    obj.save()
-    if raw_events:
-        committer.store(raw_events)
-    return Accepted(event_id=event_id, stored_events=len(raw_events))
+    return Accepted(event_id, rows=rows, others=others)
+
+
+def store_others(others: list[Attachment | UserFeedback]) -> None:
+    """Persist attachments and feedback (blocking: call off the event loop)."""
+    with transaction.atomic():
+        for obj in others:
+            if not _already_stored(obj):
+                obj.save()
 
 
 def _already_stored(obj: Attachment | UserFeedback) -> bool:
@@ -134,16 +135,10 @@ def _already_stored(obj: Attachment | UserFeedback) -> bool:
     return same.filter(project_id=obj.project_id, event_id=obj.event_id).exists()
 
 
-def _raw_event(
+def _row(
     project_id: int, event_id: str, payload: bytes, received_at: datetime, remote_addr: str
-) -> RawEvent:
-    return RawEvent(
-        project_id=project_id,
-        event_id=event_id,
-        payload=payload,
-        received_at=received_at,
-        remote_addr=remote_addr[:45],
-    )
+) -> SpoolRow:
+    return SpoolRow(project_id, event_id, received_at, payload, remote_addr[:45])
 
 
 def _attachment(

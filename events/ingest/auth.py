@@ -11,11 +11,11 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.http import HttpRequest
-
 from projects.models import ProjectKey
 
+from .blocking import run_blocking
 from .errors import Forbidden, Unauthorized
+from .request import IngestRequest
 
 KEY_RE = re.compile(r"^[0-9a-f]{32}$")
 KEY_CACHE_SECONDS = 10.0
@@ -34,14 +34,14 @@ def parse_auth_header(value: str) -> dict[str, str]:
     return result
 
 
-def public_key_from_request(request: HttpRequest) -> str | None:
-    for header in ("HTTP_X_SENTRY_AUTH", "HTTP_AUTHORIZATION"):
-        value = request.META.get(header)
-        if value and (header == "HTTP_X_SENTRY_AUTH" or value[:7].lower() == "sentry "):
+def public_key_from_request(request: IngestRequest) -> str | None:
+    for header in ("x-sentry-auth", "authorization"):
+        value = request.headers.get(header)
+        if value and (header == "x-sentry-auth" or value[:7].lower() == "sentry "):
             key = parse_auth_header(value).get("sentry_key")
             if key:
                 return key
-    return request.GET.get("sentry_key") or None
+    return request.query.get("sentry_key") or None
 
 
 def public_key_from_dsn(dsn: object) -> str | None:
@@ -69,11 +69,15 @@ class _KeyCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[float, KeyInfo | None]] = {}
 
-    def get(self, public_key: str) -> KeyInfo | None:
-        now = time.monotonic()
+    def cached(self, public_key: str) -> KeyInfo | None | object:
+        """The cached answer, or NOT_CACHED when the database has to be asked (load())."""
         entry = self._entries.get(public_key)
-        if entry is not None and entry[0] > now:
+        if entry is not None and entry[0] > time.monotonic():
             return entry[1]
+        return NOT_CACHED
+
+    def load(self, public_key: str) -> KeyInfo | None:
+        """Ask the database (blocking) and cache the answer, a negative one included."""
         row = (
             ProjectKey.objects.filter(public_key=public_key)
             .values_list("project_id", "is_active")
@@ -83,7 +87,7 @@ class _KeyCache:
         with self._lock:
             if len(self._entries) > 10_000:  # unknown keys from a scanner must not grow this
                 self._entries.clear()
-            self._entries[public_key] = (now + KEY_CACHE_SECONDS, info)
+            self._entries[public_key] = (time.monotonic() + KEY_CACHE_SECONDS, info)
         return info
 
     def clear(self) -> None:
@@ -91,17 +95,20 @@ class _KeyCache:
             self._entries.clear()
 
 
+NOT_CACHED = object()
 key_cache = _KeyCache()
 
 
-def authenticate(public_key: str | None, project_id: int) -> None:
+async def authenticate(public_key: str | None, project_id: int) -> None:
     """Raise Unauthorized/Forbidden unless `public_key` is an active key of `project_id`."""
     if not public_key:
         raise Unauthorized("no sentry_key in X-Sentry-Auth, Authorization, query string or DSN")
     public_key = public_key.lower()
     if not KEY_RE.match(public_key):
         raise Forbidden("malformed sentry_key: expected 32 hex characters", reason="key_malformed")
-    info = key_cache.get(public_key)
+    info = key_cache.cached(public_key)
+    if info is NOT_CACHED:
+        info = await run_blocking(key_cache.load, public_key)
     if info is None:
         raise Forbidden("unknown sentry_key", reason="key_unknown")
     if info.project_id != project_id:

@@ -37,3 +37,8 @@ class PayloadTooLarge(IngestError):
 class UnsupportedEncoding(IngestError):
     status = 415
     reason = "unsupported_encoding"
+
+
+class RequestTimeout(IngestError):
+    status = 408
+    reason = "timeout"

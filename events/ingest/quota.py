@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
 from issues.counters import bucket_of, bucket_start
@@ -32,6 +31,8 @@ from .rejections import record_rejection
 logger = logging.getLogger("bugsink.ingest")
 
 REFRESH_SECONDS = 2.0
+REFUSAL_DETAIL = "event quota of this project exceeded; retry after the current period"
+NEEDS_READ = object()  # check_quota(may_read=False): the answer needs a database read
 
 
 @dataclass
@@ -59,8 +60,12 @@ def _limits() -> list[tuple[str, int]]:
     return [(g, limit) for g, limit in pairs if limit > 0]
 
 
-def check_quota(project_id: int) -> HttpResponse | None:
-    """None when the project may send; else the 429 answer (and the rejection is counted)."""
+def check_quota(project_id: int, *, may_read: bool = True) -> int | None | object:
+    """None when the project may send; else the seconds until it may again (refusal counted).
+
+    With `may_read=False` (the event loop) the answer comes from memory only, or is
+    NEEDS_READ when the database must be asked: call again from a thread with may_read=True.
+    """
     limits = _limits()
     if not limits:
         return None
@@ -73,6 +78,8 @@ def check_quota(project_id: int) -> HttpResponse | None:
             return _refuse(project_id, state.blocked_until, now)
         state.blocked_until = None
         stale = [w for w in state.windows if _needs_read(w, now)]
+    if stale and not may_read:
+        return NEEDS_READ
     for window in stale:
         try:
             count = _stored_count(project_id, _start(window.granularity, now))
@@ -126,16 +133,9 @@ def _stored_count(project_id: int, since: datetime) -> int:
     return spooled + digested
 
 
-def _refuse(project_id: int, until: datetime, now: datetime) -> HttpResponse:
-    seconds = max(1, math.ceil((until - now) / timedelta(seconds=1)))
-    detail = "event quota of this project exceeded; retry after the current period"
-    record_rejection(project_id, "quota_exceeded", 429, detail)
-    response = JsonResponse({"detail": detail}, status=429)
-    response["Retry-After"] = str(seconds)
-    # No categories: the whole request is refused, so SDKs should hold back everything.
-    response["X-Sentry-Rate-Limits"] = f"{seconds}::project:quota_exceeded"
-    response["X-Sentry-Error"] = detail
-    return response
+def _refuse(project_id: int, until: datetime, now: datetime) -> int:
+    record_rejection(project_id, "quota_exceeded", 429, REFUSAL_DETAIL)
+    return max(1, math.ceil((until - now) / timedelta(seconds=1)))
 
 
 def reset() -> None:

@@ -1,9 +1,8 @@
 """Counting and logging refused requests.
 
-Counts are summed in memory and written at most once a second per process, so a client that
-floods us with bad requests costs one small UPSERT a second, not one per request. Counts held
-back by that limit are written by a timer, not left waiting for a next rejection that may never
-come.
+Counts are summed in memory and written by a timer thread at most once a second per process,
+so a client that floods us with bad requests costs one small UPSERT a second, not one per
+request, and the request path (an event loop) never waits for the database.
 """
 
 import logging
@@ -20,6 +19,7 @@ logger = logging.getLogger("bugsink.ingest")
 FLUSH_INTERVAL = 1.0
 
 _lock = threading.Lock()
+_flush_lock = threading.Lock()  # one flush at a time: a flush returns once all is written
 _pending: Counter = Counter()
 _last_flush = 0.0
 _timer: threading.Timer | None = None
@@ -36,13 +36,11 @@ def record_rejection(project_id: int | None, reason: str, status: int, detail: s
     )
     with _lock:
         _pending[(project_id, reason)] += 1
-        wait = _last_flush + FLUSH_INTERVAL - time.monotonic()
-        if wait > 0 and _timer is None:
+        if _timer is None:
+            wait = max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic())
             _timer = threading.Timer(wait, _timed_flush)
             _timer.daemon = True
             _timer.start()
-    if wait <= 0:
-        flush_rejections()
 
 
 def _timed_flush() -> None:
@@ -56,6 +54,12 @@ def _timed_flush() -> None:
 
 
 def flush_rejections() -> None:
+    """Write every count recorded so far (and wait for a flush already under way)."""
+    with _flush_lock:
+        _flush()
+
+
+def _flush() -> None:
     global _last_flush
     with _lock:
         batch = dict(_pending)

@@ -1,14 +1,15 @@
-"""Project quotas through the real ingest view (Django test client), on a controlled clock."""
+"""Project quotas through the real ingest endpoint (in-process ASGI), on a controlled clock."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 
-from events.ingest import quota
+from events.ingest import quota, rejections
 from events.models import IngestRejection, RawEvent
 from issues.tests.lifecycle_helpers import new_project
 from projects.models import ProjectKey
+from tests.asgi import asgi_post
 from tests.envelopes import event_envelope
 
 # Ingest commits the spool from its own writer thread (group commit): real transactions.
@@ -20,23 +21,18 @@ T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def no_digest_and_fresh_quota(monkeypatch):
     # The spool is what the quota counts; digestion is not part of this test.
-    monkeypatch.setattr("events.ingest.views.request_digest", lambda project_id: None)
-    # Write rejection counts at once, on this thread (no timer thread outliving the test).
-    monkeypatch.setattr("events.ingest.rejections.FLUSH_INTERVAL", 0.0)
+    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
     quota.reset()
     yield
     quota.reset()
+    rejections.flush_rejections()  # now, not from a timer after the test database is gone
 
 
 def post(client, project):
     key = ProjectKey.objects.create(project=project).public_key
     _, body, headers = event_envelope({"message": "hi"}, compress=False)
-    return client.post(
-        f"/api/{project.pk}/envelope/",
-        data=body,
-        content_type=headers["Content-Type"],
-        HTTP_X_SENTRY_AUTH=f"Sentry sentry_key={key}, sentry_version=7",
-    )
+    headers["X-Sentry-Auth"] = f"Sentry sentry_key={key}, sentry_version=7"
+    return asgi_post(f"/api/{project.pk}/envelope/", body, headers)
 
 
 def test_minute_quota_refuses_until_the_minute_ends(client, settings):
@@ -46,13 +42,14 @@ def test_minute_quota_refuses_until_the_minute_ends(client, settings):
         assert [post(client, project).status_code for _ in range(3)] == [200, 200, 200]
         refused = post(client, project)
         assert refused.status_code == 429
-        assert refused["Retry-After"] == "30"  # 10:20:30 -> 10:21:00
-        assert refused["X-Sentry-Rate-Limits"] == "30::project:quota_exceeded"
+        assert refused.headers["Retry-After"] == "30"  # 10:20:30 -> 10:21:00
+        assert refused.headers["X-Sentry-Rate-Limits"] == "30::project:quota_exceeded"
         assert post(client, other).status_code == 200  # per project
         clock.move_to(T0 + timedelta(seconds=29))
-        assert post(client, project)["Retry-After"] == "1"
+        assert post(client, project).headers["Retry-After"] == "1"
         clock.move_to(T0 + timedelta(seconds=30))  # a new minute
         assert post(client, project).status_code == 200
+        rejections.flush_rejections()  # on the test's clock, before the timer thread does
     assert RawEvent.objects.filter(project_id=project.pk).count() == 4
     rejected = IngestRejection.objects.filter(project=project, reason="quota_exceeded")
     assert [(r.day, r.count) for r in rejected] == [(T0.date(), 2)]
@@ -68,7 +65,7 @@ def test_hour_quota(client, settings):
         clock.move_to(T0 + timedelta(minutes=10))
         refused = post(client, project)
         assert refused.status_code == 429
-        assert refused["Retry-After"] == str(29 * 60 + 30)  # until 11:00:00
+        assert refused.headers["Retry-After"] == str(29 * 60 + 30)  # until 11:00:00
 
 
 def test_counts_what_other_processes_stored(client, settings):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from projects.models import ProjectKey, TeamMembership
 from projects.tests.factories import PASSWORD, ingest, make_user, python_event
 from projects.tests.fixtures import *  # noqa: F403 (pytest fixtures)
+from tests.asgi import asgi_post
 
 # Ingestion spools into its own database on SQLite (events/routers.py): allow every alias.
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -135,12 +136,12 @@ def test_password_reset_by_email(client, member, settings):
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)  # ingest commits its own writes
-def test_ingest_needs_no_login(client, project):
+def test_ingest_needs_no_login(project):
     key = project.keys.get().public_key
-    response = client.post(
+    response = asgi_post(
         f"/api/{project.pk}/store/?sentry_key={key}",
-        data=b'{"message": "hi"}',
-        content_type="application/json",
+        b'{"message": "hi"}',
+        {"Content-Type": "application/json"},
     )
     assert response.status_code == 200
 

@@ -1,0 +1,47 @@
+"""The ASGI application gunicorn serves (through uvicorn workers).
+
+Ingest requests (`/api/...`) are the hot path: thousands per second from SDKs, never a session,
+a cookie, a template or a static file. They are answered by a bare ASGI application on the
+event loop (events/ingest/asgi.py). Everything else is the Django site, which is a plain WSGI
+application run in a pool of threads (a2wsgi), exactly as a threaded WSGI server would run it.
+"""
+
+import os
+
+import django
+from django.conf import settings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
+django.setup(set_prefix=False)
+
+from a2wsgi import WSGIMiddleware  # noqa: E402 - after django.setup()
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+
+from events.ingest.asgi import ingest_app  # noqa: E402
+from events.ingest.blocking import run_blocking  # noqa: E402
+from events.ingest.rejections import flush_rejections  # noqa: E402
+
+INGEST_PREFIX = "/api/"
+
+_site = WSGIMiddleware(WSGIHandler(), workers=settings.WEB_THREADS)
+
+
+async def application(scope: dict, receive, send) -> None:
+    if scope["type"] == "http" and scope["path"].startswith(INGEST_PREFIX):
+        await ingest_app(scope, receive, send)
+    elif scope["type"] == "lifespan":
+        await _lifespan(receive, send)
+    else:
+        await _site(scope, receive, send)
+
+
+async def _lifespan(receive, send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            # Rejection counts still waiting for their timer are written before the exit.
+            await run_blocking(flush_rejections)
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,159 @@
+"""The ingest pipeline of one request: quota, authenticate, read, decompress, validate, persist.
+
+It does as little as possible per request: no event parsing beyond JSON validity, no grouping,
+no database round trip of its own on the hot path (keys and quotas are answered from memory,
+rows go to the group-commit thread). Every refusal is a clear status with a JSON `detail`.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+from django.conf import settings
+from django.db import DatabaseError, OperationalError
+from django.utils import timezone
+
+from events.scheduling import request_digest
+
+from .accept import Accepted, accept_envelope, accept_store_body, store_others
+from .auth import authenticate, public_key_from_dsn, public_key_from_request
+from .blocking import run_blocking
+from .body import Receive, declared_length, read_body
+from .decompress import decompress
+from .envelope import Envelope, parse_envelope
+from .errors import IngestError
+from .group_commit import WAIT_SECONDS, SpoolRow, committer
+from .legacy import decode_legacy_store_body
+from .quota import NEEDS_READ, REFUSAL_DETAIL, check_quota, count_accepted
+from .rejections import record_rejection
+from .request import IngestRequest
+from .response import Response, error_response
+
+logger = logging.getLogger("bugsink.ingest")
+
+# Bodies up to this size are decompressed and validated on the event loop (tens of
+# microseconds); bigger ones in a thread, so one huge upload cannot stall everyone else.
+INLINE_BODY_BYTES = 256 * 1024
+
+T = TypeVar("T")
+
+
+async def handle_post(request: IngestRequest, receive: Receive) -> Response:
+    return await _Pipeline(request, receive).run()
+
+
+class _Pipeline:
+    def __init__(self, request: IngestRequest, receive: Receive) -> None:
+        self.request = request
+        self.receive = receive
+        self.body_read = False
+
+    async def run(self) -> Response:
+        project_id = self.request.project_id
+        try:
+            retry_after = await _quota(project_id)
+            if retry_after is not None:
+                return _quota_response(retry_after)
+            if self.request.endpoint == "envelope":
+                accepted = await self._envelope(timezone.now())
+            else:
+                accepted = await self._store(timezone.now())
+            if accepted.others:
+                await run_blocking(store_others, accepted.others)
+            if accepted.rows:
+                await _spool(accepted.rows)
+        except IngestError as e:
+            record_rejection(project_id, e.reason, e.status, e.detail)
+            # A body we did not read to its end would have to be drained first; close instead.
+            return error_response(e.status, e.detail, close=not self.body_read)
+        except DatabaseError:
+            # Our problem, not the client's: 503 tells the SDK to retry later.
+            logger.exception("ingest could not persist for project %s", project_id)
+            response = error_response(503, "temporarily unable to store events")
+            response.headers.append(("Retry-After", "10"))
+            return response
+        if accepted.rows:
+            count_accepted(project_id, len(accepted.rows))
+            request_digest(project_id)
+        return Response(200, {"id": accepted.event_id} if accepted.event_id else {})
+
+    async def _envelope(self, received_at: datetime) -> Accepted:
+        request = self.request
+        public_key = public_key_from_request(request)
+        if public_key:
+            await authenticate(public_key, request.project_id)  # refuse strangers before the body
+        body = await self._read()
+        offload = len(body) > INLINE_BODY_BYTES
+        envelope: Envelope = await _compute(offload, _decoded_envelope, body, request)
+        if not public_key:
+            dsn_key = public_key_from_dsn(envelope.headers.get("dsn"))
+            await authenticate(dsn_key, request.project_id)
+        return await _compute(
+            offload, accept_envelope, request.project_id, envelope, received_at,
+            request.remote_addr,
+        )  # fmt: skip
+
+    async def _store(self, received_at: datetime) -> Accepted:
+        request = self.request
+        await authenticate(public_key_from_request(request), request.project_id)
+        body = await self._read()
+        offload = len(body) > INLINE_BODY_BYTES
+        data = await _compute(offload, _decoded_store_body, body, request)
+        return await _compute(
+            offload, accept_store_body, request.project_id, data, received_at,
+            request.remote_addr,
+        )  # fmt: skip
+
+    async def _read(self) -> bytes:
+        limit = settings.INGEST_MAX_REQUEST_BYTES
+        declared_length(self.request.headers, limit)
+        body = await read_body(self.receive, limit, settings.INGEST_READ_TIMEOUT)
+        self.body_read = True
+        return body
+
+
+async def _quota(project_id: int) -> int | None:
+    verdict = check_quota(project_id, may_read=False)
+    if verdict is NEEDS_READ:
+        verdict = await run_blocking(check_quota, project_id)
+    return verdict  # type: ignore[return-value]
+
+
+def _quota_response(retry_after: int) -> Response:
+    response = error_response(429, REFUSAL_DETAIL, close=True)
+    response.headers += [
+        ("Retry-After", str(retry_after)),
+        # No categories: the whole request is refused, so SDKs should hold back everything.
+        ("X-Sentry-Rate-Limits", f"{retry_after}::project:quota_exceeded"),
+    ]
+    return response
+
+
+def _decoded(body: bytes, request: IngestRequest) -> bytes:
+    encoding = request.headers.get("content-encoding", "")
+    return decompress(body, encoding, settings.INGEST_MAX_DECOMPRESSED_BYTES)
+
+
+def _decoded_envelope(body: bytes, request: IngestRequest) -> Envelope:
+    return parse_envelope(_decoded(body, request))
+
+
+def _decoded_store_body(body: bytes, request: IngestRequest) -> bytes:
+    limit = settings.INGEST_MAX_DECOMPRESSED_BYTES
+    return decode_legacy_store_body(_decoded(body, request), limit)
+
+
+async def _compute(offload: bool, func: Callable[..., T], *args: object) -> T:
+    if not offload:
+        return func(*args)
+    return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+
+async def _spool(rows: list[SpoolRow]) -> None:
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            await asyncio.wrap_future(committer.submit(rows))
+    except TimeoutError as e:
+        raise OperationalError("the spool did not commit in time") from e
