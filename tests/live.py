@@ -189,21 +189,27 @@ class LiveStack:
         return path.read_text(errors="replace")[-5000:] if path.exists() else ""
 
     # --- data ------------------------------------------------------------------------------
-    def sql(self, query: str, params: tuple = (), *, spool: bool = False) -> list[tuple]:
+    def sql(
+        self, query: str, params: tuple = (), *, spool: bool = False, autocommit: bool = False
+    ) -> list[tuple]:
         """Run a query against the stack's database (`%s` placeholders on both backends).
 
-        `spool=True` targets the ingest spool, which on SQLite is a file of its own.
+        `spool=True` targets the ingest spool, which on SQLite is a file of its own;
+        `autocommit=True` runs the statement outside a transaction (VACUUM on PostgreSQL).
         """
         if self.kind == "embedded":
-            path = Path(self.env["DATABASE_URL"].removeprefix("sqlite:///"))
-            if spool:
-                path = path.with_name(path.stem + "-spool.sqlite3")
-            with closing(sqlite3.connect(path, timeout=30)) as conn:
+            with closing(sqlite3.connect(self.database_path(spool), timeout=30)) as conn:
                 with conn:
                     return conn.execute(query.replace("%s", "?"), params).fetchall()
-        with psycopg.connect(self.env["DATABASE_URL"].replace("postgres://", "postgresql://")) as c:
+        url = self.env["DATABASE_URL"].replace("postgres://", "postgresql://")
+        with psycopg.connect(url, autocommit=autocommit) as c:
             cursor = c.execute(query, params)
             return cursor.fetchall() if cursor.description else []
+
+    def database_path(self, spool: bool = False) -> Path:
+        """The SQLite file of the embedded stack (or of its spool)."""
+        path = Path(self.env["DATABASE_URL"].removeprefix("sqlite:///"))
+        return path.with_name(path.stem + "-spool.sqlite3") if spool else path
 
     def create_project(
         self,
