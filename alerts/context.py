@@ -8,7 +8,7 @@ from django.conf import settings
 
 from alerts.models import AlertKind
 from events.models import Event
-from events.storage import decompress_document
+from events.storage import event_document
 from issues.models import Issue
 
 MAX_FRAMES = 5
@@ -80,7 +80,7 @@ def _add_event_details(item: AlertItem) -> None:
         return
     item.release = event.release or item.release
     item.environment = event.environment
-    item.frames = top_in_app_frames(decompress_document(event.data))
+    item.frames = top_in_app_frames(event_document(event))
 
 
 def top_in_app_frames(document: dict[str, Any], limit: int = MAX_FRAMES) -> list[AlertFrame]:

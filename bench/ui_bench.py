@@ -25,6 +25,7 @@ os.environ.setdefault("BUGSINK_DATA_DIR", tempfile.mkdtemp(prefix="bugsink-bench
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
 
 import django  # noqa: E402
+import orjson  # noqa: E402
 
 django.setup()
 
@@ -36,7 +37,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
 from events.models import Event, TagValue  # noqa: E402
-from events.storage import compress_document  # noqa: E402
+from events.storage import DictionaryCompressors  # noqa: E402
 from issues.models import Issue, IssueTagCount  # noqa: E402
 from projects.models import Project, Team, TeamMembership  # noqa: E402
 from projects.tests.factories import python_event  # noqa: E402
@@ -45,10 +46,10 @@ BATCH = 5000
 
 
 def _document(now: datetime) -> bytes:
-    """One realistic compressed document, shared by all rows: the pages decompress one event."""
+    """One realistic document (JSON), shared by all rows: the pages decompress one event."""
     from events.normalize import normalize_event
 
-    return compress_document(normalize_event(python_event(), received_at=now).to_dict())
+    return orjson.dumps(normalize_event(python_event(), received_at=now).to_dict())
 
 
 @transaction.atomic
@@ -77,9 +78,12 @@ def seed(n_events: int, n_issues: int) -> tuple[Project, Issue, object]:
         )
         for i in range(n_issues)
     )
-    data = _document(now)
+    document = _document(now)
+    compressors = DictionaryCompressors()  # stored as digestion stores: a dictionary per Issue
     rows, made = [], 0
     for issue, count in zip(issues, share, strict=True):
+        dictionary_id = compressors.create(issue.pk, document)
+        data = compressors.compress(document, dictionary_id)
         for _ in range(count):
             if made >= n_events:
                 break
@@ -89,7 +93,7 @@ def seed(n_events: int, n_issues: int) -> tuple[Project, Issue, object]:
                     project=project, issue=issue, event_id=uuid.uuid4().hex,
                     timestamp=received, received_at=received, level=issue.level,
                     release=f"app@1.{rng.randint(0, 9)}.0", environment="prod",
-                    title=issue.title, data=data,
+                    title=issue.title, dictionary_id=dictionary_id, data=data,
                 )
             )  # fmt: skip
             made += 1

@@ -12,20 +12,20 @@ regressions, stragglers, unmutes, alerts.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from events.models import Event, EventTag, RawEvent, TagValue
+from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.routers import spool_database
 from events.spool_lock import spool_write_lock
-from events.storage import compress_document
+from events.storage import DictionaryCompressors
 from events.tags import extract_tags
 from issues.counters import registry
 from issues.grouping import compute_grouping, event_culprit, event_title
@@ -35,12 +35,26 @@ from projects.models import Project
 
 logger = logging.getLogger("bugsink.digest")
 
+# Rows per multi-row INSERT: 4 parameters each stays below SQLite's oldest limit of 999.
+_ROWS_PER_STATEMENT = 200
+
+
+@dataclass(slots=True)
+class Spooled:
+    """The columns of a RawEvent that digestion reads (no model instance: they cost)."""
+
+    pk: int
+    event_id: str
+    received_at: datetime
+    payload: bytes
+    remote_addr: str
+
 
 @dataclass
 class Pending:
     """One raw event on its way through a batch."""
 
-    raw: RawEvent
+    raw: Spooled
     event: NormalizedEvent
     hash: str
     config: str
@@ -70,7 +84,7 @@ def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
     """One batch in one transaction; returns (spool rows handled, events stored)."""
     with transaction.atomic():
         lock_project(project_id)
-        raws = list(RawEvent.objects.filter(project_id=project_id).order_by("id")[:batch_size])
+        raws = _spooled(project_id, batch_size)
         if not raws:
             return 0, 0
         if not Project.objects.filter(pk=project_id).exists():
@@ -82,10 +96,11 @@ def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
         pending = _prepare(project_id, raws)
         if pending:
             new_issue_ids = _assign_issues(project_id, pending)
-            events = _store_events(project_id, pending)
-            _update_issues(pending)
-            apply_issue_states(project_id, pending, new_issue_ids, counters)
-            _store_tags(project_id, pending, events)
+            issues = Issue.objects.in_bulk({p.issue_id for p in pending})
+            _store_events(project_id, pending)
+            _update_issues(pending, issues)
+            apply_issue_states(project_id, pending, new_issue_ids, counters, issues)
+            _store_tags(project_id, pending)
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
     return len(raws), len(pending)
@@ -100,6 +115,15 @@ def lock_project(project_id: int) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, project_id])
+
+
+def _spooled(project_id: int, batch_size: int) -> list[Spooled]:
+    rows = (
+        RawEvent.objects.filter(project_id=project_id)
+        .order_by("id")
+        .values_list("id", "event_id", "received_at", "payload", "remote_addr")[:batch_size]
+    )
+    return [Spooled(*row) for row in rows]
 
 
 def _unspool(raw_ids: list[int]) -> None:
@@ -120,7 +144,7 @@ def _delete_from_spool_file(spooled) -> None:
         spooled.delete()
 
 
-def _prepare(project_id: int, raws: list[RawEvent]) -> list[Pending]:
+def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
     """Parse and group each raw event, dropping ids already digested (resends, redeliveries)."""
     event_ids = [raw.event_id for raw in raws]
     seen = set(
@@ -137,9 +161,9 @@ def _prepare(project_id: int, raws: list[RawEvent]) -> list[Pending]:
     return pending
 
 
-def _parse(raw: RawEvent) -> Pending:
+def _parse(raw: Spooled) -> Pending:
     try:
-        data = orjson.loads(bytes(raw.payload))
+        data = orjson.loads(raw.payload)
     except orjson.JSONDecodeError:
         data = None  # validated at ingest, so only a corrupted row gets here; keep a stub
     event = normalize_event(
@@ -189,106 +213,155 @@ def _assign_issues(project_id: int, pending: list[Pending]) -> set[int]:
     return created
 
 
-def _store_events(project_id: int, pending: list[Pending]) -> list[Event]:
-    events = [
-        Event(
-            project_id=project_id,
-            issue_id=p.issue_id,
-            grouping_id=p.grouping_id,
-            event_id=p.raw.event_id,
-            timestamp=p.event.timestamp,
-            received_at=p.raw.received_at,
-            level=p.event.level[:10],
-            platform=p.event.platform[:64],
-            release=(p.event.release or "")[:250],
-            environment=(p.event.environment or "")[:64],
-            title=p.title,
-            data=compress_document(p.event.to_dict()),
+def _store_events(project_id: int, pending: list[Pending]) -> None:
+    """One INSERT statement for the batch's events, documents compressed per Issue.
+
+    An Issue without a dictionary (a new one, or one from before dictionaries) gets the
+    document of its first event here.
+    """
+    compressors = DictionaryCompressors()
+    dictionaries = compressors.of_issues({p.issue_id for p in pending})
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = []
+    for p in pending:
+        event = p.event
+        document = orjson.dumps(event.to_dict())
+        dictionary_id = dictionaries.get(p.issue_id)
+        if dictionary_id is None:
+            dictionary_id = dictionaries[p.issue_id] = compressors.create(p.issue_id, document)
+        rows.append(
+            (
+                project_id,
+                p.issue_id,
+                p.raw.event_id,
+                adapt(event.timestamp),
+                adapt(p.raw.received_at),
+                event.level[:10],
+                (event.release or "")[:250],
+                (event.environment or "")[:64],
+                p.title,
+                dictionary_id,
+                compressors.compress(document, dictionary_id),
+            )
         )
-        for p in pending
-    ]
-    return Event.objects.bulk_create(events)
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(Event, _EVENT_COLUMNS), rows)
 
 
-def _update_issues(pending: list[Pending]) -> None:
-    """One UPDATE per touched Issue, with F() so concurrent writers can never lose a count."""
+_EVENT_COLUMNS = (
+    "project_id",
+    "issue_id",
+    "event_id",
+    "timestamp",
+    "received_at",
+    "level",
+    "release",
+    "environment",
+    "title",
+    "dictionary_id",
+    "data",
+)
+
+
+def _insert_sql(model, columns: tuple[str, ...], rows: int = 1, suffix: str = "") -> str:
+    quote = connection.ops.quote_name
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES {', '.join([row] * rows)}{suffix}"
+    )
+
+
+def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
+    """One UPDATE per touched Issue, all in one executemany.
+
+    The Issues were read in this transaction under the project's digest lock, which every
+    writer of these columns holds, so the values computed from them are exact; the count is
+    still added in SQL, so it could not lose an increment even without the lock.
+    """
     by_issue: dict[int, list[Pending]] = defaultdict(list)
     for p in pending:
         by_issue[p.issue_id].append(p)
-    issues = Issue.objects.in_bulk(list(by_issue))
+    rows = []
     for issue_id, group in by_issue.items():
         issue = issues[issue_id]
+        issue.event_count += len(group)
         newest = max(group, key=lambda p: p.event.timestamp)
-        changes = {"event_count": F("event_count") + len(group)}
         if newest.event.timestamp >= issue.last_seen:
-            changes["last_seen"] = newest.event.timestamp
-            changes["level"] = newest.event.level
-            changes["title"] = newest.title
-            changes["culprit"] = newest.culprit
+            issue.last_seen = newest.event.timestamp
+            issue.level = newest.event.level
+            issue.title = newest.title
+            issue.culprit = newest.culprit
             if newest.event.release:
-                changes["last_release"] = newest.event.release[:250]
-        oldest = min(p.event.timestamp for p in group)
-        if oldest < issue.first_seen:
-            changes["first_seen"] = oldest
-        Issue.objects.filter(pk=issue_id).update(**changes)
+                issue.last_release = newest.event.release[:250]
+        issue.first_seen = min(issue.first_seen, min(p.event.timestamp for p in group))
+        rows.append(
+            (
+                len(group),
+                connection.ops.adapt_datetimefield_value(issue.first_seen),
+                connection.ops.adapt_datetimefield_value(issue.last_seen),
+                issue.level,
+                issue.title,
+                issue.culprit,
+                issue.last_release,
+                issue_id,
+            )
+        )
+    quote = connection.ops.quote_name
+    sql = (
+        f"UPDATE {quote(Issue._meta.db_table)} SET event_count = event_count + %s, "
+        "first_seen = %s, last_seen = %s, level = %s, title = %s, culprit = %s, "
+        "last_release = %s WHERE id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
-def _store_tags(project_id: int, pending: list[Pending], events: list[Event]) -> None:
-    wanted = {(key, value) for p in pending for key, value in p.tags}
+def _store_tags(project_id: int, pending: list[Pending]) -> None:
+    """Add the batch's tags to the per-Issue counts: one upsert statement per 200 counts."""
+    wanted = {tag for p in pending for tag in p.tags}
     if not wanted:
         return
     value_ids = _tag_value_ids(project_id, wanted)
-    event_tags = []
-    counts: dict[tuple[int, int], int] = defaultdict(int)
-    for p, event in zip(pending, events, strict=True):
-        for key, value in p.tags:
-            value_id = value_ids[(key, value)]
-            event_tags.append(EventTag(event_id=event.pk, value_id=value_id, issue_id=p.issue_id))
-            counts[(p.issue_id, value_id)] += 1
-    EventTag.objects.bulk_create(event_tags, batch_size=1000)
-    _add_issue_tag_counts(counts, value_ids)
+    counts = Counter((p.issue_id, value_ids[tag]) for p in pending for tag in p.tags)
+    key_of = {value_id: key for (key, _), value_id in value_ids.items()}
+    rows = [(issue_id, value_id, key_of[value_id], n) for (issue_id, value_id), n in counts.items()]
+    table = connection.ops.quote_name(IssueTagCount._meta.db_table)
+    count = connection.ops.quote_name("count")
+    # Exact: this project's digestion holds the project lock, and the addition is in SQL.
+    upsert = (
+        f" ON CONFLICT (issue_id, value_id) DO UPDATE SET {count} = {table}.{count} + "
+        f"excluded.{count}"
+    )
+    columns = ("issue_id", "value_id", "key", "count")
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            sql = _insert_sql(IssueTagCount, columns, len(chunk), upsert)
+            cursor.execute(sql, [param for row in chunk for param in row])
 
 
 def _tag_value_ids(project_id: int, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    def lookup() -> dict[tuple[str, str], int]:
-        keys = {key for key, _ in wanted}
-        values = {value for _, value in wanted}
-        rows = TagValue.objects.filter(
-            project_id=project_id, key__in=keys, value__in=values
-        ).values_list("key", "value", "id")
-        return {(k, v): i for k, v, i in rows if (k, v) in wanted}
-
-    found = lookup()
+    """(key, value) -> TagValue id, creating the missing ones."""
+    found = _lookup_tag_values(project_id, wanted)
     missing = wanted - found.keys()
     if missing:
-        TagValue.objects.bulk_create(
-            [TagValue(project_id=project_id, key=k, value=v) for k, v in missing],
-            ignore_conflicts=True,
-            batch_size=1000,
-        )
-        found = lookup()
+        suffix = " ON CONFLICT DO NOTHING"
+        sql = _insert_sql(TagValue, ("project_id", "key", "value"), suffix=suffix)
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, [(project_id, key, value) for key, value in missing])
+        found.update(_lookup_tag_values(project_id, missing))
     return found
 
 
-def _add_issue_tag_counts(
-    counts: dict[tuple[int, int], int], value_ids: dict[tuple[str, str], int]
-) -> None:
-    key_of = {value_id: key for (key, _), value_id in value_ids.items()}
-    existing = IssueTagCount.objects.filter(
-        issue_id__in={issue_id for issue_id, _ in counts},
-        value_id__in={value_id for _, value_id in counts},
-    )
-    to_update = []
-    for row in existing:
-        n = counts.pop((row.issue_id, row.value_id), 0)
-        if n:
-            row.count += n  # exact: this project's digestion holds the project lock
-            to_update.append(row)
-    IssueTagCount.objects.bulk_update(to_update, ["count"], batch_size=500)
-    IssueTagCount.objects.bulk_create(
-        [
-            IssueTagCount(issue_id=issue_id, value_id=value_id, key=key_of[value_id], count=n)
-            for (issue_id, value_id), n in counts.items()
-        ],
-        batch_size=1000,
-    )
+def _lookup_tag_values(project_id: int, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    keys = {key for key, _ in wanted}
+    values = sorted({value for _, value in wanted})
+    found = {}
+    # Chunked: a batch of events with unique values (URLs, users) has thousands of them.
+    for start in range(0, len(values), 500):
+        rows = TagValue.objects.filter(
+            project_id=project_id, key__in=keys, value__in=values[start : start + 500]
+        ).values_list("key", "value", "id")
+        found.update({(k, v): i for k, v, i in rows if (k, v) in wanted})
+    return found

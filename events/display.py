@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from events.models import Event
-from events.storage import decompress_document
+from events.storage import event_document
 
 
 @dataclass
@@ -41,7 +41,7 @@ class ExceptionView:
 
 
 def load_document(event: Event) -> dict[str, Any]:
-    return decompress_document(event.data)
+    return event_document(event)
 
 
 def show_value(value: object) -> str:

@@ -24,22 +24,45 @@ class RawEvent(models.Model):
         ]
 
 
-class Event(models.Model):
-    """A digested event: indexed columns for lists and filters, the full document compressed."""
+class DocumentDictionary(models.Model):
+    """The zstd dictionary an Issue's event documents are compressed with (events/storage.py).
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    issue = models.ForeignKey("issues.Issue", on_delete=models.CASCADE, related_name="events")
-    event_id = models.CharField(max_length=32)
-    grouping = models.ForeignKey(
-        "issues.Grouping", on_delete=models.SET_NULL, null=True, related_name="+"
+    It is the normalized document of the Issue's first event: later events of the same problem
+    repeat most of it, so each compresses to a few hundred bytes.
+    """
+
+    issue = models.ForeignKey("issues.Issue", on_delete=models.CASCADE, related_name="+")
+    data = models.BinaryField()  # the dictionary itself, zstd-compressed without a dictionary
+
+
+class Event(models.Model):
+    """A digested event: the columns lists and filters read, the full document compressed.
+
+    Only the indexes some query uses exist: every byte of them is paid per event.
+    """
+
+    # Both foreign keys are indexed by the composite indexes below (their first column).
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+", db_index=False)
+    issue = models.ForeignKey(
+        "issues.Issue", on_delete=models.CASCADE, related_name="events", db_index=False
     )
+    event_id = models.CharField(max_length=32)
     timestamp = models.DateTimeField()  # as the client says
     received_at = models.DateTimeField()  # as the server saw it
     level = models.CharField(max_length=10, default="error")
-    platform = models.CharField(max_length=64, blank=True, default="")
     release = models.CharField(max_length=250, blank=True, default="")
     environment = models.CharField(max_length=64, blank=True, default="")
     title = models.CharField(max_length=255, blank=True, default="")
+    # NULL: `data` is plain zstd (events stored before dictionaries existed). Dictionaries go
+    # only together with their Issue, whose events go too, so nothing needs to cascade here.
+    dictionary = models.ForeignKey(
+        DocumentDictionary,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     data = models.BinaryField()  # zstd-compressed JSON of the normalized event
 
     class Meta:
@@ -47,13 +70,10 @@ class Event(models.Model):
             models.UniqueConstraint(fields=["project", "event_id"], name="unique_event_per_project")
         ]
         indexes = [
+            # An Issue's events in order, its charts, its latest event, mute checks.
             models.Index(fields=["issue", "received_at"], name="event_issue_received"),
+            # Project sparklines, quotas, loading the period counters.
             models.Index(fields=["project", "received_at"], name="event_project_received"),
-            models.Index(fields=["project", "timestamp"], name="event_project_timestamp"),
-            models.Index(fields=["project", "level"], name="event_project_level"),
-            models.Index(fields=["project", "release"], name="event_project_release"),
-            models.Index(fields=["project", "environment"], name="event_project_environment"),
-            models.Index(fields=["project", "platform"], name="event_project_platform"),
         ]
 
 
@@ -67,18 +87,6 @@ class TagValue(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "key", "value"], name="unique_tag_value")
-        ]
-
-
-class EventTag(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tags")
-    value = models.ForeignKey(TagValue, on_delete=models.CASCADE, related_name="+")
-    issue = models.ForeignKey("issues.Issue", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["value", "event"], name="eventtag_value_event"),
-            models.Index(fields=["issue", "value"], name="eventtag_issue_value"),
         ]
 
 

@@ -38,9 +38,19 @@ class _Batch:
 
 
 def apply_issue_states(
-    project_id: int, pending: "list[Pending]", new_issue_ids: set[int], counters: ProjectCounters
+    project_id: int,
+    pending: "list[Pending]",
+    new_issue_ids: set[int],
+    counters: ProjectCounters,
+    issues: dict[int, Issue] | None = None,
 ) -> None:
-    batch = _Batch(Issue.objects.in_bulk({p.issue_id for p in pending}))
+    """Apply the state machine to the batch's events, in order (see the module docstring).
+
+    `issues` are the batch's Issues, if the caller already read them in this transaction.
+    """
+    if issues is None:
+        issues = Issue.objects.in_bulk({p.issue_id for p in pending})
+    batch = _Batch(issues)
     first_seen: dict[str, datetime] = {}
     for p in pending:
         version = _release(p)

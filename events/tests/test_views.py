@@ -86,6 +86,22 @@ def test_event_list(member_client, events):
     assert [e.pk for e in response.context["events"]] == [e.pk for e in reversed(events)]
 
 
+def test_event_list_pages_through_every_event_once(member_client, project, monkeypatch):
+    monkeypatch.setattr("events.views.EVENTS_PER_PAGE", 2)
+    ingest(project, *[python_event() for _ in range(3)])  # received in the same instant
+    ingest(project, *[python_event() for _ in range(2)])
+    expected = list(Event.objects.order_by("-received_at", "-pk").values_list("pk", flat=True))
+    url = reverse("event-list", args=[project.pk, Event.objects.first().issue_id])
+    seen, query = [], ""
+    while True:
+        response = member_client.get(url + query)
+        seen += [e.pk for e in response.context["events"]]
+        if response.context["next_before"] is None:
+            break
+        query = f"?before={response.context['next_before']}"
+    assert seen == expected
+
+
 def test_raw_json_download(member_client, events):
     response = member_client.get(event_url(events[0], "event-json"))
     assert response["Content-Type"] == "application/json"
