@@ -34,3 +34,16 @@ class PeakRss:
                 except psutil.Error:
                     pass
             self._stop.wait(self.interval)
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU time used so far by a process and its living descendants."""
+    root = psutil.Process(root_pid)
+    total = 0.0
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total

@@ -19,7 +19,7 @@ import psutil
 
 from bench.loadgen import run_load
 from bench.payloads import SITES, build_bodies
-from bench.resources import PeakRss
+from bench.resources import PeakRss, cpu_seconds
 from tests.live import LiveStack
 
 DIGEST_TIMEOUT = 600
@@ -58,9 +58,11 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
     bodies, ids, raw_size = build_bodies(count, large=(size == "large"))
     db_before = database_bytes(stack)
     roots = {"web": stack.web.pid, "worker": stack.worker.pid}
+    cpu_before = {label: cpu_seconds(pid) for label, pid in roots.items()}
     with PeakRss(roots) as rss:
         load = run_load("127.0.0.1", stack.port, project_id, public_key, bodies, ids, concurrency)
         digested_at = wait_digested(stack, project_id, len(load.accepted_ids))
+    cpu = {label: cpu_seconds(pid) - cpu_before[label] for label, pid in roots.items()}
     stored = stack.stored_event_ids(project_id)
     issues = stack.sql(
         "SELECT COUNT(*), COALESCE(SUM(event_count), 0) FROM issues_issue WHERE project_id = %s",
@@ -83,6 +85,8 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
         "digest_rate": len(stored) / (digested_at - load.started),
         "lost": lost,
         "issues": issues[0],
+        "cpu_web_ms": cpu["web"] * 1000 / max(len(load.accepted_ids), 1),
+        "cpu_worker_ms": cpu["worker"] * 1000 / max(len(stored), 1),
         "rss_web_mb": rss.peaks["web"] / 2**20,
         "rss_worker_mb": rss.peaks["worker"] / 2**20,
         "db_bytes_per_1000": (db_after - db_before) * 1000 / max(len(stored), 1),
@@ -133,16 +137,18 @@ def print_table(rows: list[dict], concurrency: int) -> None:
     )
     header = (
         "| config | event | events | size (raw / gzip) | ingest ev/s | p50 ms | p99 ms "
-        "| digest ev/s | lost | non-200 | issues | peak RSS web / worker MB | DB bytes / 1000 ev |"
+        "| digest ev/s | lost | non-200 | issues | CPU ms/ev web / worker "
+        "| peak RSS web / worker MB | DB bytes / 1000 ev |"
     )
     print(header)
-    print("|---" * 13 + "|")
+    print("|---" * 14 + "|")
     for r in rows:
         print(
             f"| {r['config']} | {r['size']} | {r['events']} "
             f"| {r['raw_bytes'] / 1024:.1f} KB / {r['wire_bytes'] / 1024:.1f} KB "
             f"| {r['ingest_rate']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['digest_rate']:.0f} | {r['lost']} | {r['non_200']} | {r['issues']} "
+            f"| {r['cpu_web_ms']:.2f} / {r['cpu_worker_ms']:.2f} "
             f"| {r['rss_web_mb']:.0f} / {r['rss_worker_mb']:.0f} "
             f"| {r['db_bytes_per_1000'] / 1024:.0f} KB |"
         )

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError
+from django.db import DatabaseError
 from django.utils import timezone
 
 from events.scheduling import request_digest
@@ -24,7 +24,7 @@ from .body import Receive, declared_length, read_body
 from .decompress import decompress
 from .envelope import Envelope, parse_envelope
 from .errors import IngestError
-from .group_commit import WAIT_SECONDS, SpoolRow, committer
+from .group_commit import committer
 from .legacy import decode_legacy_store_body
 from .quota import NEEDS_READ, REFUSAL_DETAIL, check_quota, count_accepted
 from .rejections import record_rejection
@@ -63,7 +63,7 @@ class _Pipeline:
             if accepted.others:
                 await run_blocking(store_others, accepted.others)
             if accepted.rows:
-                await _spool(accepted.rows)
+                await committer.store(accepted.rows)
         except IngestError as e:
             record_rejection(project_id, e.reason, e.status, e.detail)
             # A body we did not read to its end would have to be drained first; close instead.
@@ -149,11 +149,3 @@ async def _compute(offload: bool, func: Callable[..., T], *args: object) -> T:
     if not offload:
         return func(*args)
     return await asyncio.get_running_loop().run_in_executor(None, func, *args)
-
-
-async def _spool(rows: list[SpoolRow]) -> None:
-    try:
-        async with asyncio.timeout(WAIT_SECONDS):
-            await asyncio.wrap_future(committer.submit(rows))
-    except TimeoutError as e:
-        raise OperationalError("the spool did not commit in time") from e

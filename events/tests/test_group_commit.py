@@ -1,0 +1,102 @@
+"""The spool's group commit: concurrent requests share one transaction; a failed commit fails
+every request that waited for it (and only those), and the next batch commits again."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from django.db import OperationalError
+
+from events.ingest.group_commit import GroupCommitter, SpoolConnection, SpoolRow
+from events.models import RawEvent
+from projects.models import ProjectKey
+from projects.tests.factories import make_project
+from tests.asgi import asgi_post
+from tests.envelopes import event_envelope
+
+pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
+
+
+def rows(n: int) -> list[SpoolRow]:
+    now = datetime.now(UTC)
+    return [SpoolRow(7, uuid.uuid4().hex, now, b'{"message": "hi"}', "10.0.0.1") for _ in range(n)]
+
+
+@pytest.fixture
+def inserts(monkeypatch) -> list[int]:
+    """Records the number of rows of every commit, then commits them for real."""
+    sizes: list[int] = []
+    real_insert = SpoolConnection.insert
+
+    def counting_insert(self, batch):
+        sizes.append(len(batch))
+        real_insert(self, batch)
+
+    monkeypatch.setattr(SpoolConnection, "insert", counting_insert)
+    return sizes
+
+
+def test_concurrent_requests_share_one_commit(inserts):
+    committer = GroupCommitter()
+    batches = [rows(2) for _ in range(20)]
+
+    async def requests():
+        await asyncio.gather(*(committer.store(batch) for batch in batches))
+
+    asyncio.run(requests())
+    assert inserts == [40]
+    stored = set(RawEvent.objects.filter(project_id=7).values_list("event_id", flat=True))
+    assert stored == {row.event_id for batch in batches for row in batch}
+
+
+def test_a_resent_event_is_spooled_once(inserts):
+    committer = GroupCommitter()
+    batch = rows(3)
+    asyncio.run(committer.store(batch))
+    asyncio.run(committer.store(batch))
+    assert RawEvent.objects.filter(project_id=7).count() == 3
+
+
+def test_failed_commit_fails_its_requests_and_the_next_batch_commits(monkeypatch):
+    committer = GroupCommitter()
+    real_insert = SpoolConnection.insert
+    calls = []
+
+    def flaky_insert(self, batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise OperationalError("disk I/O error")
+        real_insert(self, batch)
+
+    monkeypatch.setattr(SpoolConnection, "insert", flaky_insert)
+
+    async def requests():
+        return await asyncio.gather(
+            *(committer.store(rows(1)) for _ in range(5)), return_exceptions=True
+        )
+
+    outcomes = asyncio.run(requests())
+    assert [type(o) for o in outcomes] == [OperationalError] * 5
+    assert RawEvent.objects.filter(project_id=7).count() == 0
+    asyncio.run(committer.store(rows(2)))
+    assert calls == [5, 2]
+    assert RawEvent.objects.filter(project_id=7).count() == 2
+
+
+def test_endpoint_answers_503_when_the_spool_cannot_commit(monkeypatch):
+    project = make_project()
+
+    def broken_insert(self, batch):
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SpoolConnection, "insert", broken_insert)
+    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    key = ProjectKey.objects.filter(project=project).get().public_key
+    _, body, headers = event_envelope({"message": "hi"})
+    headers["X-Sentry-Auth"] = f"Sentry sentry_key={key}, sentry_version=7"
+    response = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "10"
+    assert response.json() == {"detail": "temporarily unable to store events"}
+    assert not RawEvent.objects.filter(project_id=project.pk).exists()
