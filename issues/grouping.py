@@ -67,6 +67,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from events.normalize import NormalizedEvent
@@ -151,7 +152,13 @@ def _mask_b64_token(match: re.Match[str]) -> str:
 
 def normalize_text(text: str) -> str:
     """First line of `text` with variable parts (ids, numbers, dates, ...) replaced."""
-    line = text.strip().split("\n", 1)[0].strip()[:MAX_NORMALIZE_LENGTH]
+    return _normalize_line(text.strip().split("\n", 1)[0].strip()[:MAX_NORMALIZE_LENGTH])
+
+
+# Events of one problem repeat their messages, and the masks are a dozen regex passes; the
+# cache is bounded (entries of at most MAX_NORMALIZE_LENGTH characters).
+@lru_cache(maxsize=4096)
+def _normalize_line(line: str) -> str:
     for pattern, placeholder in _MASKS:
         line = pattern.sub(placeholder, line)
     line = _IPV6_RE.sub(_mask_ipv6, line)
@@ -320,6 +327,79 @@ def frame_key(frame: dict[str, Any], platform: str) -> str | None:
     return " ".join(part for part in (where, function) if part)
 
 
+# The same frames come back with every event of a problem, and deciding what they are is some
+# thirty regex passes per frame: grouping asks these memoized twins of is_sdk_frame /
+# is_app_frame / frame_key, keyed on exactly the fields those read. Normalized frames hold only
+# strings, numbers, booleans and None; anything unhashable (a hand-made event) is decided by
+# the uncached function, so the answers, and the errors, are those of the public functions.
+
+
+def _sdk(frame: dict[str, Any]) -> bool:
+    try:
+        return _cached_sdk(frame.get("module"), frame.get("abs_path"), frame.get("filename"))
+    except TypeError:
+        return is_sdk_frame(frame)
+
+
+def _app(frame: dict[str, Any], platform: str) -> bool:
+    try:
+        return _cached_app(
+            frame.get("module"),
+            frame.get("abs_path"),
+            frame.get("filename"),
+            _frame_platform(frame, platform),
+            frame.get("lineno") is None,
+            frame.get("in_app") is True,
+        )
+    except TypeError:
+        return is_app_frame(frame, platform)
+
+
+def _key(frame: dict[str, Any], platform: str) -> str | None:
+    try:
+        return _cached_key(
+            frame.get("module"),
+            frame.get("filename") or frame.get("abs_path"),
+            frame.get("function"),
+            _frame_platform(frame, platform),
+        )
+    except TypeError:
+        return frame_key(frame, platform)
+
+
+@lru_cache(maxsize=8192)
+def _cached_sdk(module: str | None, abs_path: str | None, filename: str | None) -> bool:
+    return is_sdk_frame({"module": module, "abs_path": abs_path, "filename": filename})
+
+
+@lru_cache(maxsize=8192)
+def _cached_app(
+    module: str | None,
+    abs_path: str | None,
+    filename: str | None,
+    platform: str,
+    no_lineno: bool,
+    in_app: bool,
+) -> bool:
+    frame = {
+        "module": module,
+        "abs_path": abs_path,
+        "filename": filename,
+        "platform": platform,
+        "lineno": None if no_lineno else 0,
+        "in_app": in_app,
+    }
+    return is_app_frame(frame, platform)
+
+
+@lru_cache(maxsize=8192)
+def _cached_key(
+    module: str | None, filename: str | None, function: str | None, platform: str
+) -> str | None:
+    frame = {"module": module, "filename": filename, "function": function, "platform": platform}
+    return frame_key(frame, platform)
+
+
 def _frames(stacktrace: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not stacktrace:
         return []
@@ -333,11 +413,11 @@ def _frame_components(
     components: list[Component] = []
     previous = None
     for frame in frames:
-        if is_sdk_frame(frame):
+        if _sdk(frame):
             continue
-        if app_only and not is_app_frame(frame, platform):
+        if app_only and not _app(frame, platform):
             continue
-        key = frame_key(frame, platform)
+        key = _key(frame, platform)
         if key is None or key == previous:
             continue
         previous = key
@@ -346,7 +426,7 @@ def _frame_components(
 
 
 def _any_app_frame(stacktraces: Iterable[list[dict[str, Any]]], platform: str) -> bool:
-    return any(is_app_frame(frame, platform) for frames in stacktraces for frame in frames)
+    return any(_app(frame, platform) for frames in stacktraces for frame in frames)
 
 
 # --- strategies --------------------------------------------------------------------------------
@@ -445,8 +525,8 @@ _VARIABLE_RE = re.compile(r"^\{\{\s*([\w.]+)\s*\}\}$")
 def _innermost_frame(event: NormalizedEvent) -> dict[str, Any] | None:
     main = event.main_exception
     frames = _frames(main.get("stacktrace")) if main else []
-    app_frames = [frame for frame in frames if is_app_frame(frame, event.platform)]
-    candidates = app_frames or [frame for frame in frames if not is_sdk_frame(frame)]
+    app_frames = [frame for frame in frames if _app(frame, event.platform)]
+    candidates = app_frames or [frame for frame in frames if not _sdk(frame)]
     return candidates[-1] if candidates else None
 
 
@@ -549,8 +629,8 @@ def event_culprit(event: NormalizedEvent) -> str:
         return _bounded(event.transaction, MAX_CULPRIT_LENGTH)
     frame = _innermost_frame(event)
     if frame is None:
-        frames = [f for f in event.all_frames() if not is_sdk_frame(f)]
-        app_frames = [f for f in frames if is_app_frame(f, event.platform)]
+        frames = [f for f in event.all_frames() if not _sdk(f)]
+        app_frames = [f for f in frames if _app(f, event.platform)]
         frame = (app_frames or frames or [None])[-1]
     if frame is None:
         return ""
