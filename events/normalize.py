@@ -278,6 +278,18 @@ def _clean_key(key: object) -> str:
     return clean_str(short_repr(key), 256)
 
 
+def _is_plain_text(value: object, limit: int) -> bool:
+    """Whether `_text` would return `value` itself (and note nothing): the common case."""
+    return (
+        type(value) is str
+        and len(value) <= limit
+        and value.isascii()
+        and "\x00" not in value
+        and not value.isspace()
+        and value != ""
+    )
+
+
 def _text(
     value: object, name: str, problems: _Problems, limit: int = MAX_IDENTIFIER_LENGTH
 ) -> str | None:
@@ -390,7 +402,7 @@ def trim_data(
             node_budget=node_budget,
             char_budget=char_budget,
         )
-    nodes = 0
+    nodes = 1  # the root
     chars = 0
     trimmed = False
 
@@ -407,7 +419,7 @@ def trim_data(
 
     def copy(src: object, depth: int) -> object:
         """Copy a node already counted in `nodes`."""
-        nonlocal trimmed
+        nonlocal nodes, chars, trimmed
         if isinstance(src, dict):
             is_dict = True
         elif isinstance(src, list | tuple):
@@ -421,56 +433,48 @@ def trim_data(
             trimmed = True
             return f"<{'object' if is_dict else 'array'} with {size} entries>"
         depth += 1
+        out: Any
         if is_dict:
-            keys = []
-            children = []
-            for key, child in islice(src.items(), max_breadth):  # type: ignore[union-attr]
-                if type(key) is str and len(key) <= 256 and key.isascii() and "\x00" not in key:
-                    keys.append(key)
-                else:
-                    keys.append(_clean_key(key))
-                children.append(child)
+            out = {}
+            items = islice(src.items(), max_breadth)  # type: ignore[union-attr]
         else:
-            children = islice(src, max_breadth)  # type: ignore[call-overload,assignment]
-        values = [copy_child(child, depth) for child in children]
-        if not is_dict:
-            if size > max_breadth:
-                values.append(f"<{size - max_breadth} more items>")
-                trimmed = True
-            return values
-        # Repeated keys (possible once cleaned) keep their first position and last value.
-        out = dict(zip(keys, values, strict=True))
+            out = [None] * min(size, max_breadth)
+            items = enumerate(islice(src, max_breadth))  # type: ignore[call-overload]
+        for key, child in items:
+            if is_dict and not (
+                type(key) is str and len(key) <= 256 and key.isascii() and "\x00" not in key
+            ):
+                key = _clean_key(key)
+            nodes += 1
+            # The common leaves are copied right here: a call per leaf is most of the cost.
+            kind = type(child)
+            if kind is str:
+                length = len(child)
+                if (
+                    length <= (max_string if chars < char_budget else 64)
+                    and child.isascii()
+                    and "\x00" not in child
+                ):
+                    chars += length
+                else:
+                    child = copy_string(child)
+            elif kind is int:
+                if not _INT64_MIN <= child <= _UINT64_MAX:
+                    child = copy(child, depth)
+            elif child is not None and kind is not bool:
+                child = copy(child, depth)
+            # Repeated keys (possible once cleaned) keep their first position and last value.
+            out[key] = child
         if size > max_breadth:
             trimmed = True
+            if not is_dict:
+                out.append(f"<{size - max_breadth} more items>")
             # A key that itself reads TRIMMED_KEY keeps its value, as with the explicit stack,
             # where the marker was set first and the child's copy then overwrote it.
-            if TRIMMED_KEY not in out:
+            elif TRIMMED_KEY not in out:
                 out[TRIMMED_KEY] = f"<{size - max_breadth} more keys>"
         return out
 
-    def copy_child(child: object, depth: int) -> object:
-        # The common leaves are handled here, without a further call.
-        nonlocal nodes, chars
-        nodes += 1
-        kind = type(child)
-        if kind is str:
-            length = len(child)  # type: ignore[arg-type]
-            if (
-                length <= (max_string if chars < char_budget else 64)
-                and child.isascii()  # type: ignore[attr-defined]
-                and "\x00" not in child  # type: ignore[operator]
-            ):
-                chars += length
-                return child
-            return copy_string(child)  # type: ignore[arg-type]
-        if kind is int:
-            if _INT64_MIN <= child <= _UINT64_MAX:  # type: ignore[operator]
-                return child
-        elif child is None or kind is bool:
-            return child
-        return copy(child, depth)
-
-    nodes = 1
     result = copy(value, 0)
     return result, trimmed
 
@@ -789,21 +793,43 @@ def _frame(raw: object, name: str, problems: _Problems) -> dict[str, Any] | None
         if raw is not None:
             problems.invalid(name, raw)
         return None
+    # Frames are most of an event: values that are fine already are taken as they are, and the
+    # field's name is only spelled out when there is a problem to record under it.
     frame: dict[str, Any] = {}
     for key in _FRAME_TEXT_FIELDS:
-        frame[key] = _text(raw.get(key), f"{name}.{key}", problems)
-    frame["lineno"] = _int(raw.get("lineno"), f"{name}.lineno", problems)
-    frame["colno"] = _int(raw.get("colno"), f"{name}.colno", problems)
-    frame["in_app"] = _bool(raw.get("in_app"), f"{name}.in_app", problems)
-    frame["context_line"] = _text(
-        raw.get("context_line"), f"{name}.context_line", problems, MAX_CONTEXT_LINE_LENGTH
-    )
-    frame["pre_context"] = _context_lines(raw.get("pre_context"), f"{name}.pre_context", problems)
-    frame["post_context"] = _context_lines(
-        raw.get("post_context"), f"{name}.post_context", problems
-    )
-    frame["vars"] = _frame_vars(raw.get("vars"), f"{name}.vars", problems)
-    frame["instruction_addr"] = _address(raw.get("instruction_addr"), name, problems)
+        value = raw.get(key)
+        if value is not None and not _is_plain_text(value, MAX_IDENTIFIER_LENGTH):
+            value = _text(value, f"{name}.{key}", problems)
+        frame[key] = value
+    for key in ("lineno", "colno"):
+        value = raw.get(key)
+        if value is not None and not (type(value) is int and 0 <= value < 2**31):
+            value = _int(value, f"{name}.{key}", problems)
+        frame[key] = value
+    value = raw.get("in_app")
+    if value is not None and type(value) is not bool:
+        value = _bool(value, f"{name}.in_app", problems)
+    frame["in_app"] = value
+    value = raw.get("context_line")
+    if value is not None and not _is_plain_text(value, MAX_CONTEXT_LINE_LENGTH):
+        value = _text(value, f"{name}.context_line", problems, MAX_CONTEXT_LINE_LENGTH)
+    frame["context_line"] = value
+    value = raw.get("pre_context")
+    if value is not None:
+        value = _context_lines(value, f"{name}.pre_context", problems)
+    frame["pre_context"] = value
+    value = raw.get("post_context")
+    if value is not None:
+        value = _context_lines(value, f"{name}.post_context", problems)
+    frame["post_context"] = value
+    value = raw.get("vars")
+    if value is not None:
+        value = _frame_vars(value, f"{name}.vars", problems)
+    frame["vars"] = value
+    value = raw.get("instruction_addr")
+    if value is not None:
+        value = _address(value, name, problems)
+    frame["instruction_addr"] = value
     if all(frame[key] is None for key in _FRAME_IDENTITY_FIELDS):
         return None  # nothing identifies this frame; an empty row only confuses the UI
     return frame
@@ -823,6 +849,8 @@ def _context_lines(value: object, name: str, problems: _Problems) -> list[str] |
     for line in lines:
         if line is None:
             result.append("")
+        elif type(line) is str and len(line) <= MAX_CONTEXT_LINE_LENGTH and line.isascii():
+            result.append(line if "\x00" not in line else clean_str(line, MAX_CONTEXT_LINE_LENGTH))
         elif isinstance(line, str):
             result.append(clean_str(line, MAX_CONTEXT_LINE_LENGTH))
         elif isinstance(line, int | float) and not isinstance(line, bool):

@@ -581,14 +581,25 @@ def _fingerprint_grouping(event: NormalizedEvent, fingerprint: list[str]) -> Gro
 
 
 def _make(strategy: str, components: list[Component]) -> Grouping:
-    payload = json.dumps([strategy, *(value for _, value in components)], ensure_ascii=False)
-    digest = hashlib.md5(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    values = (strategy, *(value for _, value in components))
+    try:
+        digest = _cached_hash(values)  # repeats of a problem hash the same values again
+    except TypeError:  # an unhashable value (a hand-made event)
+        digest = _hash(values)
     return Grouping(
-        hash=digest.hexdigest(),
+        hash=digest,
         config=GROUPING_CONFIG,
         strategy=strategy,
         components=[f"{label}: {value}" for label, value in components],
     )
+
+
+def _hash(values: tuple[Any, ...]) -> str:
+    payload = json.dumps(list(values), ensure_ascii=False)
+    return hashlib.md5(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+_cached_hash = lru_cache(maxsize=4096)(_hash)
 
 
 def compute_grouping(event: NormalizedEvent) -> Grouping:
