@@ -402,37 +402,65 @@ def trim_data(
             node_budget=node_budget,
             char_budget=char_budget,
         )
-    nodes = 1  # the root
-    chars = 0
-    trimmed = False
+    trimmer = _Trimmer(max_depth, max_breadth, max_string, node_budget, char_budget)
+    return trimmer.copy(value, 0), trimmer.trimmed
 
-    def copy_string(src: str) -> str:
-        nonlocal chars, trimmed
-        limit = max_string if chars < char_budget else 64
+
+class _Trimmer:
+    """The state of one `trim_data` call (an object, not closures: a recursive closure is a
+    reference cycle, left for the cyclic garbage collector to find)."""
+
+    __slots__ = (
+        "max_depth",
+        "max_breadth",
+        "max_string",
+        "node_budget",
+        "char_budget",
+        "nodes",
+        "chars",
+        "trimmed",
+    )
+
+    def __init__(
+        self, max_depth: int, max_breadth: int, max_string: int, node_budget: int, char_budget: int
+    ) -> None:
+        self.max_depth = max_depth
+        self.max_breadth = max_breadth
+        self.max_string = max_string
+        self.node_budget = node_budget
+        self.char_budget = char_budget
+        self.nodes = 1  # the root
+        self.chars = 0
+        self.trimmed = False
+
+    def string(self, src: str) -> str:
+        limit = self.max_string if self.chars < self.char_budget else 64
         length = len(src)
-        chars += length if length < limit else limit
+        self.chars += length if length < limit else limit
         if length > limit:
-            trimmed = True
+            self.trimmed = True
         elif src.isascii() and "\x00" not in src:
             return src  # what clean_str would return, without its checks
         return clean_str(src, limit)
 
-    def copy(src: object, depth: int) -> object:
+    def copy(self, src: object, depth: int) -> object:
         """Copy a node already counted in `nodes`."""
-        nonlocal nodes, chars, trimmed
         if isinstance(src, dict):
             is_dict = True
         elif isinstance(src, list | tuple):
             is_dict = False
         elif isinstance(src, str):
-            return copy_string(src)
+            return self.string(src)
         else:
-            return _clean_scalar(src, max_string if chars < char_budget else 64)
+            return _clean_scalar(src, self.max_string if self.chars < self.char_budget else 64)
         size = len(src)
-        if depth >= max_depth or nodes > node_budget:
-            trimmed = True
+        if depth >= self.max_depth or self.nodes > self.node_budget:
+            self.trimmed = True
             return f"<{'object' if is_dict else 'array'} with {size} entries>"
         depth += 1
+        max_breadth = self.max_breadth
+        max_string = self.max_string
+        char_budget = self.char_budget
         out: Any
         if is_dict:
             out = {}
@@ -445,28 +473,29 @@ def trim_data(
                 type(key) is str and len(key) <= 256 and key.isascii() and "\x00" not in key
             ):
                 key = _clean_key(key)
-            nodes += 1
+            self.nodes += 1
             # The common leaves are copied right here: a call per leaf is most of the cost.
             kind = type(child)
             if kind is str:
                 length = len(child)
+                chars = self.chars
                 if (
                     length <= (max_string if chars < char_budget else 64)
                     and child.isascii()
                     and "\x00" not in child
                 ):
-                    chars += length
+                    self.chars = chars + length
                 else:
-                    child = copy_string(child)
+                    child = self.string(child)
             elif kind is int:
                 if not _INT64_MIN <= child <= _UINT64_MAX:
-                    child = copy(child, depth)
+                    child = self.copy(child, depth)
             elif child is not None and kind is not bool:
-                child = copy(child, depth)
+                child = self.copy(child, depth)
             # Repeated keys (possible once cleaned) keep their first position and last value.
             out[key] = child
         if size > max_breadth:
-            trimmed = True
+            self.trimmed = True
             if not is_dict:
                 out.append(f"<{size - max_breadth} more items>")
             # A key that itself reads TRIMMED_KEY keeps its value, as with the explicit stack,
@@ -474,9 +503,6 @@ def trim_data(
             elif TRIMMED_KEY not in out:
                 out[TRIMMED_KEY] = f"<{size - max_breadth} more keys>"
         return out
-
-    result = copy(value, 0)
-    return result, trimmed
 
 
 # Far below Python's default recursion limit of 1000, with room for the callers' frames.

@@ -328,76 +328,79 @@ def frame_key(frame: dict[str, Any], platform: str) -> str | None:
 
 
 # The same frames come back with every event of a problem, and deciding what they are is some
-# thirty regex passes per frame: grouping asks these memoized twins of is_sdk_frame /
-# is_app_frame / frame_key, keyed on exactly the fields those read. Normalized frames hold only
-# strings, numbers, booleans and None; anything unhashable (a hand-made event) is decided by
-# the uncached function, so the answers, and the errors, are those of the public functions.
+# thirty regex passes per frame: grouping asks `_facts`, which memoizes is_sdk_frame,
+# is_app_frame and frame_key together, keyed on exactly the fields those read. Normalized frames
+# hold only strings, numbers, booleans and None. Should a public function raise, or a field be
+# unhashable (both only possible with a hand-made event), the fact is _UNDECIDED and the caller
+# asks the public function itself: the answers, and the errors, are always the public ones.
+
+_UNDECIDED: Any = object()
+_ALL_UNDECIDED = (_UNDECIDED, _UNDECIDED, _UNDECIDED)
 
 
-def _sdk(frame: dict[str, Any]) -> bool:
+def _facts(frame: dict[str, Any], platform: str) -> tuple[Any, Any, Any]:
+    """(is_sdk_frame, is_app_frame, frame_key) of the frame, each possibly _UNDECIDED."""
     try:
-        return _cached_sdk(frame.get("module"), frame.get("abs_path"), frame.get("filename"))
-    except TypeError:
-        return is_sdk_frame(frame)
-
-
-def _app(frame: dict[str, Any], platform: str) -> bool:
-    try:
-        return _cached_app(
+        return _cached_facts(
             frame.get("module"),
             frame.get("abs_path"),
             frame.get("filename"),
+            frame.get("function"),
             _frame_platform(frame, platform),
             frame.get("lineno") is None,
             frame.get("in_app") is True,
         )
     except TypeError:
-        return is_app_frame(frame, platform)
-
-
-def _key(frame: dict[str, Any], platform: str) -> str | None:
-    try:
-        return _cached_key(
-            frame.get("module"),
-            frame.get("filename") or frame.get("abs_path"),
-            frame.get("function"),
-            _frame_platform(frame, platform),
-        )
-    except TypeError:
-        return frame_key(frame, platform)
+        return _ALL_UNDECIDED
 
 
 @lru_cache(maxsize=8192)
-def _cached_sdk(module: str | None, abs_path: str | None, filename: str | None) -> bool:
-    return is_sdk_frame({"module": module, "abs_path": abs_path, "filename": filename})
-
-
-@lru_cache(maxsize=8192)
-def _cached_app(
+def _cached_facts(
     module: str | None,
     abs_path: str | None,
     filename: str | None,
+    function: str | None,
     platform: str,
     no_lineno: bool,
     in_app: bool,
-) -> bool:
+) -> tuple[Any, Any, Any]:
+    # A stand-in holding just the fields the public functions read.
     frame = {
         "module": module,
         "abs_path": abs_path,
         "filename": filename,
+        "function": function,
         "platform": platform,
         "lineno": None if no_lineno else 0,
         "in_app": in_app,
     }
-    return is_app_frame(frame, platform)
+    return (
+        _decided(is_sdk_frame, frame),
+        _decided(is_app_frame, frame, platform),
+        _decided(frame_key, frame, platform),
+    )
 
 
-@lru_cache(maxsize=8192)
-def _cached_key(
-    module: str | None, filename: str | None, function: str | None, platform: str
-) -> str | None:
-    frame = {"module": module, "filename": filename, "function": function, "platform": platform}
-    return frame_key(frame, platform)
+def _decided(function: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return function(*args)
+    except Exception:
+        return _UNDECIDED
+
+
+def _sdk(frame: dict[str, Any], platform: str) -> bool:
+    sdk = _facts(frame, platform)[0]
+    return is_sdk_frame(frame) if sdk is _UNDECIDED else sdk
+
+
+def _app(frame: dict[str, Any], platform: str) -> bool:
+    app = _facts(frame, platform)[1]
+    return is_app_frame(frame, platform) if app is _UNDECIDED else app
+
+
+def _key(frame: dict[str, Any], platform: str) -> str | None:
+    key = _facts(frame, platform)[2]
+    return frame_key(frame, platform) if key is _UNDECIDED else key
 
 
 def _frames(stacktrace: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -413,11 +416,13 @@ def _frame_components(
     components: list[Component] = []
     previous = None
     for frame in frames:
-        if _sdk(frame):
+        sdk, app, key = _facts(frame, platform)
+        if is_sdk_frame(frame) if sdk is _UNDECIDED else sdk:
             continue
-        if app_only and not _app(frame, platform):
+        if app_only and not (is_app_frame(frame, platform) if app is _UNDECIDED else app):
             continue
-        key = _key(frame, platform)
+        if key is _UNDECIDED:
+            key = frame_key(frame, platform)
         if key is None or key == previous:
             continue
         previous = key
@@ -526,7 +531,7 @@ def _innermost_frame(event: NormalizedEvent) -> dict[str, Any] | None:
     main = event.main_exception
     frames = _frames(main.get("stacktrace")) if main else []
     app_frames = [frame for frame in frames if _app(frame, event.platform)]
-    candidates = app_frames or [frame for frame in frames if not _sdk(frame)]
+    candidates = app_frames or [frame for frame in frames if not _sdk(frame, event.platform)]
     return candidates[-1] if candidates else None
 
 
@@ -640,7 +645,7 @@ def event_culprit(event: NormalizedEvent) -> str:
         return _bounded(event.transaction, MAX_CULPRIT_LENGTH)
     frame = _innermost_frame(event)
     if frame is None:
-        frames = [f for f in event.all_frames() if not _sdk(f)]
+        frames = [f for f in event.all_frames() if not _sdk(f, event.platform)]
         app_frames = [f for f in frames if _app(f, event.platform)]
         frame = (app_frames or frames or [None])[-1]
     if frame is None:

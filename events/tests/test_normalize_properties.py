@@ -127,7 +127,7 @@ platforms = st.sampled_from(["python", "javascript", "node", "other", ""])
 @SETTINGS
 @given(frames, platforms)
 def test_memoized_frame_predicates_match_the_public_ones(frame, platform):
-    assert grouping._sdk(frame) == grouping.is_sdk_frame(frame)
+    assert grouping._sdk(frame, platform) == grouping.is_sdk_frame(frame)
     assert grouping._app(frame, platform) == grouping.is_app_frame(frame, platform)
     assert grouping._key(frame, platform) == grouping.frame_key(frame, platform)
 
@@ -141,3 +141,12 @@ def test_unhashable_frame_fields_fall_back_to_the_public_predicates():
     frame["filename"] = "cart.py"
     frame["function"] = ["not", "hashable"]
     assert grouping._app(frame, "python") == grouping.is_app_frame(frame, "python")
+
+
+def test_a_fact_the_public_function_cannot_decide_raises_only_where_it_would():
+    frame = {"module": "shop.cart", "filename": "cart.py", "function": 5, "in_app": True}
+    assert grouping._sdk(frame, "python") is False  # is_sdk_frame never reads "function"
+    assert grouping._app(frame, "python") is True
+    for key_of in (grouping.frame_key, grouping._key):
+        with pytest.raises(AttributeError):
+            key_of(frame, "python")
