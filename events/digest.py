@@ -119,7 +119,7 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
 def _collector_paused() -> Iterator[None]:
     """Hold Python's cyclic garbage collector off for the length of one batch.
 
-    A batch builds a few hundred thousand small containers that all live until it ends, so the
+    A batch builds tens of thousands of small containers that all live until it ends, so the
     collector would walk them again and again for nothing (a fifth of digestion's CPU). What a
     batch leaves behind is bounded by the batch and collected as usual once it is over. Only a
     collector this call found enabled is enabled again.
@@ -345,7 +345,7 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
 
 
 def _store_tags(project_id: int, pending: list[Pending]) -> None:
-    """Add the batch's tags to the per-Issue counts: one upsert statement per 200 counts."""
+    """Add the batch's tags to the per-Issue counts: an upsert per 200 (Issue, value) pairs."""
     wanted = {tag for p in pending for tag in p.tags}
     if not wanted:
         return
