@@ -115,7 +115,8 @@ def main() -> None:
         f"{stored} {args.size} events ({mean_size} bytes of JSON each, {SITES} error sites): "
         f"{cpu / stored * 1000:.3f} ms CPU/event, {stored / cpu:.0f} events/s of CPU "
         f"(wall {wall / stored * 1000:.3f} ms/event, {stored / wall:.0f} events/s); "
-        f"database {growth / stored * 1000 / 1024:.0f} KB per 1,000 events"
+        f"database {growth / stored * 1000 / 1024:.0f} KB per 1,000 events "
+        f"({growth / stored:.0f} bytes/event)"
     )
     if profile:
         pstats.Stats(profile).sort_stats("cumulative").print_stats(40)

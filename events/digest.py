@@ -11,8 +11,11 @@ applies the Issue state machine to its events in order (issues/lifecycle.py): re
 regressions, stragglers, unmutes, alerts.
 """
 
+import gc
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -82,6 +85,12 @@ def digest_pending(project_id: int, batch_size: int | None = None) -> int:
 
 def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
     """One batch in one transaction; returns (spool rows handled, events stored)."""
+    with _collector_paused():
+        # The batch's objects are gone by the time the collector runs again: nothing to walk.
+        return _digest_batch(project_id, batch_size)
+
+
+def _digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
     with transaction.atomic():
         lock_project(project_id)
         raws = _spooled(project_id, batch_size)
@@ -104,6 +113,24 @@ def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
     return len(raws), len(pending)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off for the length of one batch.
+
+    A batch builds tens of thousands of small containers that all live until it ends, so the
+    collector would walk them again and again for nothing (a fifth of digestion's CPU). What a
+    batch leaves behind is bounded by the batch and collected as usual once it is over. Only a
+    collector this call found enabled is enabled again.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def lock_project(project_id: int) -> None:
@@ -318,7 +345,7 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
 
 
 def _store_tags(project_id: int, pending: list[Pending]) -> None:
-    """Add the batch's tags to the per-Issue counts: one upsert statement per 200 counts."""
+    """Add the batch's tags to the per-Issue counts: an upsert per 200 (Issue, value) pairs."""
     wanted = {tag for p in pending for tag in p.tags}
     if not wanted:
         return

@@ -54,7 +54,9 @@ class Event(models.Model):
     environment = models.CharField(max_length=64, blank=True, default="")
     title = models.CharField(max_length=255, blank=True, default="")
     # NULL: `data` is plain zstd (events stored before dictionaries existed). Dictionaries go
-    # only together with their Issue, whose events go too, so nothing needs to cascade here.
+    # only together with their Issue, whose events go too, so nothing cascades here, and there
+    # is no database constraint either: it would make deleting a dictionary look for its
+    # events, and without an index (bytes per event) that is a scan of every event.
     dictionary = models.ForeignKey(
         DocumentDictionary,
         on_delete=models.DO_NOTHING,
@@ -62,6 +64,7 @@ class Event(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     data = models.BinaryField()  # zstd-compressed JSON of the normalized event
 

@@ -278,6 +278,18 @@ def _clean_key(key: object) -> str:
     return clean_str(short_repr(key), 256)
 
 
+def _is_plain_text(value: object, limit: int) -> bool:
+    """Whether `_text` would return `value` itself (and note nothing): the common case."""
+    return (
+        type(value) is str
+        and len(value) <= limit
+        and value.isascii()
+        and "\x00" not in value
+        and not value.isspace()
+        and value != ""
+    )
+
+
 def _text(
     value: object, name: str, problems: _Problems, limit: int = MAX_IDENTIFIER_LENGTH
 ) -> str | None:
@@ -373,8 +385,142 @@ def trim_data(
     """Return a bounded JSON-safe copy of `value` and whether anything was cut.
 
     Containers deeper than `max_depth` become a "<N keys/items>" marker string; containers
-    wider than `max_breadth` keep their first entries plus a marker entry. The copy is made
-    with an explicit stack, so 10,000 nested levels cost nothing but a loop.
+    wider than `max_breadth` keep their first entries plus a marker entry. Nodes are visited
+    (and the node and character budgets spent) in document order.
+
+    The copy recurses, which is safe because recursion stops at `max_depth` (8 by default,
+    whatever the input's nesting: 10,000 levels cost 8 calls), and several times cheaper
+    than an explicit stack. Should a caller ask for a depth that could hit the recursion
+    limit, the explicit-stack twin `trim_data_iterative` does the work.
+    """
+    if max_depth > _MAX_RECURSIVE_DEPTH:
+        return trim_data_iterative(
+            value,
+            max_depth=max_depth,
+            max_breadth=max_breadth,
+            max_string=max_string,
+            node_budget=node_budget,
+            char_budget=char_budget,
+        )
+    trimmer = _Trimmer(max_depth, max_breadth, max_string, node_budget, char_budget)
+    return trimmer.copy(value, 0), trimmer.trimmed
+
+
+class _Trimmer:
+    """The state of one `trim_data` call (an object, not closures: a recursive closure is a
+    reference cycle, left for the cyclic garbage collector to find)."""
+
+    __slots__ = (
+        "max_depth",
+        "max_breadth",
+        "max_string",
+        "node_budget",
+        "char_budget",
+        "nodes",
+        "chars",
+        "trimmed",
+    )
+
+    def __init__(
+        self, max_depth: int, max_breadth: int, max_string: int, node_budget: int, char_budget: int
+    ) -> None:
+        self.max_depth = max_depth
+        self.max_breadth = max_breadth
+        self.max_string = max_string
+        self.node_budget = node_budget
+        self.char_budget = char_budget
+        self.nodes = 1  # the root
+        self.chars = 0
+        self.trimmed = False
+
+    def string(self, src: str) -> str:
+        limit = self.max_string if self.chars < self.char_budget else 64
+        length = len(src)
+        self.chars += length if length < limit else limit
+        if length > limit:
+            self.trimmed = True
+        elif src.isascii() and "\x00" not in src:
+            return src  # what clean_str would return, without its checks
+        return clean_str(src, limit)
+
+    def copy(self, src: object, depth: int) -> object:
+        """Copy a node already counted in `nodes`."""
+        if isinstance(src, dict):
+            is_dict = True
+        elif isinstance(src, list | tuple):
+            is_dict = False
+        elif isinstance(src, str):
+            return self.string(src)
+        else:
+            return _clean_scalar(src, self.max_string if self.chars < self.char_budget else 64)
+        size = len(src)
+        if depth >= self.max_depth or self.nodes > self.node_budget:
+            self.trimmed = True
+            return f"<{'object' if is_dict else 'array'} with {size} entries>"
+        depth += 1
+        max_breadth = self.max_breadth
+        max_string = self.max_string
+        char_budget = self.char_budget
+        out: Any
+        if is_dict:
+            out = {}
+            items = islice(src.items(), max_breadth)  # type: ignore[union-attr]
+        else:
+            out = [None] * min(size, max_breadth)
+            items = enumerate(islice(src, max_breadth))  # type: ignore[call-overload]
+        for key, child in items:
+            if is_dict and not (
+                type(key) is str and len(key) <= 256 and key.isascii() and "\x00" not in key
+            ):
+                key = _clean_key(key)
+            self.nodes += 1
+            # The common leaves are copied right here: a call per leaf is most of the cost.
+            kind = type(child)
+            if kind is str:
+                length = len(child)
+                chars = self.chars
+                if (
+                    length <= (max_string if chars < char_budget else 64)
+                    and child.isascii()
+                    and "\x00" not in child
+                ):
+                    self.chars = chars + length
+                else:
+                    child = self.string(child)
+            elif kind is int:
+                if not _INT64_MIN <= child <= _UINT64_MAX:
+                    child = self.copy(child, depth)
+            elif child is not None and kind is not bool:
+                child = self.copy(child, depth)
+            # Repeated keys (possible once cleaned) keep their first position and last value.
+            out[key] = child
+        if size > max_breadth:
+            self.trimmed = True
+            if not is_dict:
+                out.append(f"<{size - max_breadth} more items>")
+            # A key that itself reads TRIMMED_KEY keeps its value, as with the explicit stack,
+            # where the marker was set first and the child's copy then overwrote it.
+            elif TRIMMED_KEY not in out:
+                out[TRIMMED_KEY] = f"<{size - max_breadth} more keys>"
+        return out
+
+
+# Far below Python's default recursion limit of 1000, with room for the callers' frames.
+_MAX_RECURSIVE_DEPTH = 200
+
+
+def trim_data_iterative(
+    value: object,
+    *,
+    max_depth: int = MAX_DEPTH,
+    max_breadth: int = MAX_BREADTH,
+    max_string: int = MAX_DATA_STRING_LENGTH,
+    node_budget: int = DATA_NODE_BUDGET,
+    char_budget: int = DATA_CHAR_BUDGET,
+) -> tuple[object, bool]:
+    """`trim_data` with an explicit stack instead of recursion: the same result for any
+    `max_depth`. Used when `max_depth` is too large to recurse, and as the reference that
+    tests compare `trim_data` with.
     """
     trimmed = False
     nodes = 0
@@ -673,21 +819,43 @@ def _frame(raw: object, name: str, problems: _Problems) -> dict[str, Any] | None
         if raw is not None:
             problems.invalid(name, raw)
         return None
+    # Frames are most of an event: values that are fine already are taken as they are, and the
+    # field's name is only spelled out when there is a problem to record under it.
     frame: dict[str, Any] = {}
     for key in _FRAME_TEXT_FIELDS:
-        frame[key] = _text(raw.get(key), f"{name}.{key}", problems)
-    frame["lineno"] = _int(raw.get("lineno"), f"{name}.lineno", problems)
-    frame["colno"] = _int(raw.get("colno"), f"{name}.colno", problems)
-    frame["in_app"] = _bool(raw.get("in_app"), f"{name}.in_app", problems)
-    frame["context_line"] = _text(
-        raw.get("context_line"), f"{name}.context_line", problems, MAX_CONTEXT_LINE_LENGTH
-    )
-    frame["pre_context"] = _context_lines(raw.get("pre_context"), f"{name}.pre_context", problems)
-    frame["post_context"] = _context_lines(
-        raw.get("post_context"), f"{name}.post_context", problems
-    )
-    frame["vars"] = _frame_vars(raw.get("vars"), f"{name}.vars", problems)
-    frame["instruction_addr"] = _address(raw.get("instruction_addr"), name, problems)
+        value = raw.get(key)
+        if value is not None and not _is_plain_text(value, MAX_IDENTIFIER_LENGTH):
+            value = _text(value, f"{name}.{key}", problems)
+        frame[key] = value
+    for key in ("lineno", "colno"):
+        value = raw.get(key)
+        if value is not None and not (type(value) is int and 0 <= value < 2**31):
+            value = _int(value, f"{name}.{key}", problems)
+        frame[key] = value
+    value = raw.get("in_app")
+    if value is not None and type(value) is not bool:
+        value = _bool(value, f"{name}.in_app", problems)
+    frame["in_app"] = value
+    value = raw.get("context_line")
+    if value is not None and not _is_plain_text(value, MAX_CONTEXT_LINE_LENGTH):
+        value = _text(value, f"{name}.context_line", problems, MAX_CONTEXT_LINE_LENGTH)
+    frame["context_line"] = value
+    value = raw.get("pre_context")
+    if value is not None:
+        value = _context_lines(value, f"{name}.pre_context", problems)
+    frame["pre_context"] = value
+    value = raw.get("post_context")
+    if value is not None:
+        value = _context_lines(value, f"{name}.post_context", problems)
+    frame["post_context"] = value
+    value = raw.get("vars")
+    if value is not None:
+        value = _frame_vars(value, f"{name}.vars", problems)
+    frame["vars"] = value
+    value = raw.get("instruction_addr")
+    if value is not None:
+        value = _address(value, name, problems)
+    frame["instruction_addr"] = value
     if all(frame[key] is None for key in _FRAME_IDENTITY_FIELDS):
         return None  # nothing identifies this frame; an empty row only confuses the UI
     return frame
@@ -707,6 +875,8 @@ def _context_lines(value: object, name: str, problems: _Problems) -> list[str] |
     for line in lines:
         if line is None:
             result.append("")
+        elif type(line) is str and len(line) <= MAX_CONTEXT_LINE_LENGTH and line.isascii():
+            result.append(line if "\x00" not in line else clean_str(line, MAX_CONTEXT_LINE_LENGTH))
         elif isinstance(line, str):
             result.append(clean_str(line, MAX_CONTEXT_LINE_LENGTH))
         elif isinstance(line, int | float) and not isinstance(line, bool):

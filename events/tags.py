@@ -29,13 +29,16 @@ _USER_AGENTS = [
 
 def _clean(value: object, limit: int) -> str | None:
     """A single-line, bounded tag text; None when there is nothing to show."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        value = str(value)
-    if not isinstance(value, str):
-        return None
-    text = _CONTROL_RE.sub(" ", value).strip()
+    if type(value) is str and value.isascii() and value.isprintable():
+        text = value.strip()  # printable ASCII has no control characters to replace
+    else:
+        if isinstance(value, bool) or value is None:
+            return None
+        if isinstance(value, int | float):
+            value = str(value)
+        if not isinstance(value, str):
+            return None
+        text = _CONTROL_RE.sub(" ", value).strip()
     if len(text) > limit:
         text = text[: limit - 1] + "\u2026"
     return text or None
@@ -171,11 +174,20 @@ def extract_tags(event: NormalizedEvent) -> list[tuple[str, str]]:
     """The event's own tags followed by automatic ones; one value per key, first one wins."""
     result: list[tuple[str, str]] = []
     seen: set[str] = set()
-    for raw_key, raw_value in [*event.tags, *_automatic_tags(event)]:
+    for raw_key, raw_value in event.tags:
         key = _clean(raw_key, MAX_KEY_LENGTH)
-        value = _clean(raw_value, MAX_VALUE_LENGTH)
-        if key is None or value is None or key in seen:
+        if key is None or key in seen:
             continue
-        seen.add(key)
-        result.append((key, value))
+        value = _clean(raw_value, MAX_VALUE_LENGTH)
+        if value is not None:
+            seen.add(key)
+            result.append((key, value))
+    # Automatic keys are constants that are clean already (a test checks it).
+    for key, raw_value in _automatic_tags(event):
+        if raw_value is None or key in seen:
+            continue
+        value = _clean(raw_value, MAX_VALUE_LENGTH)
+        if value is not None:
+            seen.add(key)
+            result.append((key, value))
     return result

@@ -19,6 +19,7 @@ import random
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.db.models import Count
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute, TruncMonth, TruncYear
@@ -60,6 +61,27 @@ def bucket_of(granularity: str, when: datetime) -> int:
         return when.year
     seconds = {"minute": 60, "hour": 3600, "day": 86400}[granularity]
     return int(when.timestamp()) // seconds
+
+
+def bucket_indexes(when: datetime) -> tuple[int, ...]:
+    """`bucket_of(g, when)` for every granularity g of GRANULARITIES, in that order.
+
+    Digestion counts every event in five granularities twice (project and Issue): computed
+    once, from one conversion to a timestamp, with the calendar month looked up per day.
+    """
+    timestamp = when.timestamp() if when.utcoffset() is not None else -1.0
+    if timestamp < 0:  # naive, or before 1970 (where int() rounds toward the epoch): the slow way
+        return tuple(bucket_of(granularity, when) for granularity in GRANULARITIES)
+    seconds = int(timestamp)
+    day = seconds // 86400
+    year, month = _year_month(day)
+    return seconds // 60, seconds // 3600, day, year * 12 + month - 1, year
+
+
+@lru_cache(maxsize=64)
+def _year_month(day: int) -> tuple[int, int]:
+    start = datetime.fromtimestamp(day * 86400, tz=UTC)
+    return start.year, start.month
 
 
 def bucket_start(granularity: str, index: int) -> datetime:
@@ -124,8 +146,16 @@ class PeriodCounter:
         self.newest: dict[str, int] = {}
 
     def add(self, when: datetime, count: int = 1) -> None:
-        for granularity in GRANULARITIES:
-            self.add_to_bucket(granularity, bucket_of(granularity, when), count)
+        self.add_indexes(bucket_indexes(when), count)
+
+    def add_indexes(self, indexes: tuple[int, ...], count: int = 1) -> None:
+        """Add to the buckets `bucket_indexes` returned (one per granularity)."""
+        for granularity, index in zip(GRANULARITIES, indexes, strict=True):
+            buckets = self.buckets[granularity]
+            buckets[index] = buckets.get(index, 0) + count
+            if index > self.newest.get(granularity, index - 1):
+                self.newest[granularity] = index
+                self._prune(granularity)
 
     def add_to_bucket(self, granularity: str, index: int, count: int) -> None:
         buckets = self.buckets[granularity]
@@ -183,9 +213,10 @@ class ProjectCounters:
 
         A listener fires once and is then removed: the caller unmutes the Issue.
         """
-        self.project.add(when)
+        indexes = bucket_indexes(when)
+        self.project.add_indexes(indexes)
         counter = self.issue(issue_id)
-        counter.add(when)
+        counter.add_indexes(indexes)
         conditions = self.listeners.get(issue_id)
         if not conditions:
             return None

@@ -67,6 +67,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from events.normalize import NormalizedEvent
@@ -151,7 +152,13 @@ def _mask_b64_token(match: re.Match[str]) -> str:
 
 def normalize_text(text: str) -> str:
     """First line of `text` with variable parts (ids, numbers, dates, ...) replaced."""
-    line = text.strip().split("\n", 1)[0].strip()[:MAX_NORMALIZE_LENGTH]
+    return _normalize_line(text.strip().split("\n", 1)[0].strip()[:MAX_NORMALIZE_LENGTH])
+
+
+# Events of one problem repeat their messages, and the masks are a dozen regex passes; the
+# cache is bounded (entries of at most MAX_NORMALIZE_LENGTH characters).
+@lru_cache(maxsize=4096)
+def _normalize_line(line: str) -> str:
     for pattern, placeholder in _MASKS:
         line = pattern.sub(placeholder, line)
     line = _IPV6_RE.sub(_mask_ipv6, line)
@@ -320,6 +327,82 @@ def frame_key(frame: dict[str, Any], platform: str) -> str | None:
     return " ".join(part for part in (where, function) if part)
 
 
+# The same frames come back with every event of a problem, and deciding what they are is some
+# thirty regex passes per frame: grouping asks `_facts`, which memoizes is_sdk_frame,
+# is_app_frame and frame_key together, keyed on exactly the fields those read. Normalized frames
+# hold only strings, numbers, booleans and None. Should a public function raise, or a field be
+# unhashable (both only possible with a hand-made event), the fact is _UNDECIDED and the caller
+# asks the public function itself: the answers, and the errors, are always the public ones.
+
+_UNDECIDED: Any = object()
+_ALL_UNDECIDED = (_UNDECIDED, _UNDECIDED, _UNDECIDED)
+
+
+def _facts(frame: dict[str, Any], platform: str) -> tuple[Any, Any, Any]:
+    """(is_sdk_frame, is_app_frame, frame_key) of the frame, each possibly _UNDECIDED."""
+    try:
+        return _cached_facts(
+            frame.get("module"),
+            frame.get("abs_path"),
+            frame.get("filename"),
+            frame.get("function"),
+            _frame_platform(frame, platform),
+            frame.get("lineno") is None,
+            frame.get("in_app") is True,
+        )
+    except TypeError:
+        return _ALL_UNDECIDED
+
+
+@lru_cache(maxsize=8192)
+def _cached_facts(
+    module: str | None,
+    abs_path: str | None,
+    filename: str | None,
+    function: str | None,
+    platform: str,
+    no_lineno: bool,
+    in_app: bool,
+) -> tuple[Any, Any, Any]:
+    # A stand-in holding just the fields the public functions read.
+    frame = {
+        "module": module,
+        "abs_path": abs_path,
+        "filename": filename,
+        "function": function,
+        "platform": platform,
+        "lineno": None if no_lineno else 0,
+        "in_app": in_app,
+    }
+    return (
+        _decided(is_sdk_frame, frame),
+        _decided(is_app_frame, frame, platform),
+        _decided(frame_key, frame, platform),
+    )
+
+
+def _decided(function: Callable[..., Any], *args: Any) -> Any:
+    try:
+        return function(*args)
+    except Exception:
+        return _UNDECIDED
+
+
+def _sdk(frame: dict[str, Any], platform: str) -> bool:
+    sdk = _facts(frame, platform)[0]
+    return is_sdk_frame(frame) if sdk is _UNDECIDED else sdk
+
+
+def _app(frame: dict[str, Any], platform: str) -> bool:
+    app = _facts(frame, platform)[1]
+    return is_app_frame(frame, platform) if app is _UNDECIDED else app
+
+
+def _key(frame: dict[str, Any], platform: str) -> str | None:
+    key = _facts(frame, platform)[2]
+    return frame_key(frame, platform) if key is _UNDECIDED else key
+
+
 def _frames(stacktrace: dict[str, Any] | None) -> list[dict[str, Any]]:
     if not stacktrace:
         return []
@@ -333,11 +416,13 @@ def _frame_components(
     components: list[Component] = []
     previous = None
     for frame in frames:
-        if is_sdk_frame(frame):
+        sdk, app, key = _facts(frame, platform)
+        if is_sdk_frame(frame) if sdk is _UNDECIDED else sdk:
             continue
-        if app_only and not is_app_frame(frame, platform):
+        if app_only and not (is_app_frame(frame, platform) if app is _UNDECIDED else app):
             continue
-        key = frame_key(frame, platform)
+        if key is _UNDECIDED:
+            key = frame_key(frame, platform)
         if key is None or key == previous:
             continue
         previous = key
@@ -346,7 +431,7 @@ def _frame_components(
 
 
 def _any_app_frame(stacktraces: Iterable[list[dict[str, Any]]], platform: str) -> bool:
-    return any(is_app_frame(frame, platform) for frames in stacktraces for frame in frames)
+    return any(_app(frame, platform) for frames in stacktraces for frame in frames)
 
 
 # --- strategies --------------------------------------------------------------------------------
@@ -445,8 +530,8 @@ _VARIABLE_RE = re.compile(r"^\{\{\s*([\w.]+)\s*\}\}$")
 def _innermost_frame(event: NormalizedEvent) -> dict[str, Any] | None:
     main = event.main_exception
     frames = _frames(main.get("stacktrace")) if main else []
-    app_frames = [frame for frame in frames if is_app_frame(frame, event.platform)]
-    candidates = app_frames or [frame for frame in frames if not is_sdk_frame(frame)]
+    app_frames = [frame for frame in frames if _app(frame, event.platform)]
+    candidates = app_frames or [frame for frame in frames if not _sdk(frame, event.platform)]
     return candidates[-1] if candidates else None
 
 
@@ -501,14 +586,25 @@ def _fingerprint_grouping(event: NormalizedEvent, fingerprint: list[str]) -> Gro
 
 
 def _make(strategy: str, components: list[Component]) -> Grouping:
-    payload = json.dumps([strategy, *(value for _, value in components)], ensure_ascii=False)
-    digest = hashlib.md5(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False)
+    values = (strategy, *(value for _, value in components))
+    try:
+        digest = _cached_hash(values)  # repeats of a problem hash the same values again
+    except TypeError:  # an unhashable value (a hand-made event)
+        digest = _hash(values)
     return Grouping(
-        hash=digest.hexdigest(),
+        hash=digest,
         config=GROUPING_CONFIG,
         strategy=strategy,
         components=[f"{label}: {value}" for label, value in components],
     )
+
+
+def _hash(values: tuple[Any, ...]) -> str:
+    payload = json.dumps(list(values), ensure_ascii=False)
+    return hashlib.md5(payload.encode("utf-8", "surrogatepass"), usedforsecurity=False).hexdigest()
+
+
+_cached_hash = lru_cache(maxsize=4096)(_hash)
 
 
 def compute_grouping(event: NormalizedEvent) -> Grouping:
@@ -549,8 +645,8 @@ def event_culprit(event: NormalizedEvent) -> str:
         return _bounded(event.transaction, MAX_CULPRIT_LENGTH)
     frame = _innermost_frame(event)
     if frame is None:
-        frames = [f for f in event.all_frames() if not is_sdk_frame(f)]
-        app_frames = [f for f in frames if is_app_frame(f, event.platform)]
+        frames = [f for f in event.all_frames() if not _sdk(f, event.platform)]
+        app_frames = [f for f in frames if _app(f, event.platform)]
         frame = (app_frames or frames or [None])[-1]
     if frame is None:
         return ""

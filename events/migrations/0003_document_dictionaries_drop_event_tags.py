@@ -66,6 +66,7 @@ class Migration(migrations.Migration):
             name="dictionary",
             field=models.ForeignKey(
                 blank=True,
+                db_constraint=False,
                 db_index=False,
                 null=True,
                 on_delete=django.db.models.deletion.DO_NOTHING,

@@ -153,3 +153,17 @@ def test_bounded_lru_evicts_least_recently_used_by_entries_and_bytes():
     assert lru.bytes == 95
     lru.put("huge", "H", 1000)  # the newest always stays
     assert len(lru) == 1 and lru.get("huge") == "H"
+
+
+def test_deleting_an_issue_takes_its_dictionary_and_events_along():
+    project = make_project()
+    ingest(project, python_event(), python_event(), other_error())
+    doomed = Event.objects.order_by("pk").first().issue
+    kept = Issue.objects.exclude(pk=doomed.pk).get()
+    doomed.delete()
+
+    assert not Event.objects.filter(issue_id=doomed.pk).exists()
+    assert list(DocumentDictionary.objects.values_list("issue_id", flat=True)) == [kept.pk]
+    clear_caches()
+    (survivor,) = Event.objects.filter(issue=kept)
+    assert event_document(survivor)["exceptions"][0]["type"] == "KeyError"

@@ -203,3 +203,12 @@ def test_user_agent_is_only_used_for_browser_platforms():
 def test_hostile_event_still_gets_tags():
     tags = tags_of([1, 2, 3])
     assert tags == {"level": "error"}
+
+
+def test_automatic_tag_keys_are_clean_constants():
+    # extract_tags skips cleaning these keys; that is only right while cleaning is a no-op.
+    from events.tags import _automatic_tags, _clean
+
+    event = normalize_event({}, received_at=datetime.now(UTC))
+    for key, _ in _automatic_tags(event):
+        assert _clean(key, MAX_KEY_LENGTH) == key
