@@ -37,6 +37,7 @@ from sentry_sdk.envelope import Envelope  # noqa: E402
 from bench.payloads import SITES, _capture_templates  # noqa: E402
 from events.digest import digest_pending  # noqa: E402
 from events.models import RawEvent  # noqa: E402
+from events.spool_format import pack  # noqa: E402
 from projects.models import Project, Team  # noqa: E402
 
 
@@ -63,7 +64,7 @@ def spool(project_id: int, payloads: list[bytes]) -> None:
                 project_id=project_id,
                 event_id=orjson.loads(payload)["event_id"],
                 received_at=now,
-                payload=payload,
+                payload=pack(payload),  # as ingest spools it
                 remote_addr="127.0.0.1",
             )
             for payload in payloads

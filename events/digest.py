@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import orjson
+import zstandard
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
@@ -27,6 +28,7 @@ from django.utils import timezone
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.routers import spool_database
+from events.spool_format import json_size, unpack
 from events.spool_lock import spool_write_lock
 from events.storage import DictionaryCompressors
 from events.tags import extract_tags
@@ -37,6 +39,9 @@ from issues.models import Grouping, Issue, IssueTagCount
 from projects.models import Project
 
 logger = logging.getLogger("bugsink.digest")
+
+# A batch's events are all in memory at once, parsed (about ten times their JSON's size).
+BATCH_JSON_BYTES = 4 * 1024 * 1024
 
 # Rows per multi-row INSERT: 4 parameters each stays below SQLite's oldest limit of 999.
 _ROWS_PER_STATEMENT = 200
@@ -77,30 +82,30 @@ def digest_pending(project_id: int, batch_size: int | None = None) -> int:
     batch_size = batch_size or settings.DIGEST_BATCH_SIZE
     total = 0
     while True:
-        handled, stored = digest_batch(project_id, batch_size)
+        stored, more = digest_batch(project_id, batch_size)
         total += stored
-        if handled < batch_size:
+        if not more:
             return total
 
 
-def digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
-    """One batch in one transaction; returns (spool rows handled, events stored)."""
+def digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
+    """One batch in one transaction; returns (events stored, whether more are spooled)."""
     with _collector_paused():
         # The batch's objects are gone by the time the collector runs again: nothing to walk.
         return _digest_batch(project_id, batch_size)
 
 
-def _digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
+def _digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
     with transaction.atomic():
         lock_project(project_id)
-        raws = _spooled(project_id, batch_size)
+        raws, more = _spooled(project_id, batch_size)
         if not raws:
-            return 0, 0
+            return 0, False
         if not Project.objects.filter(pk=project_id).exists():
             # Deleted since these were accepted: there is nothing left to file them under.
             _unspool([raw.pk for raw in raws])
             logger.info("dropped %d spooled events of deleted project %s", len(raws), project_id)
-            return len(raws), 0
+            return 0, more
         counters = registry.begin(project_id, timezone.now())
         pending = _prepare(project_id, raws)
         if pending:
@@ -112,7 +117,7 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, int]:
             _store_tags(project_id, pending)
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
-    return len(raws), len(pending)
+    return len(pending), more
 
 
 @contextmanager
@@ -144,13 +149,25 @@ def lock_project(project_id: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, project_id])
 
 
-def _spooled(project_id: int, batch_size: int) -> list[Spooled]:
+def _spooled(project_id: int, batch_size: int) -> tuple[list[Spooled], bool]:
+    """The oldest spooled events, as many as fit the batch; and whether more are waiting.
+
+    A batch holds every event it digests in memory at once, parsed, so besides `batch_size`
+    events it is bounded by BATCH_JSON_BYTES of their JSON (at least one event).
+    """
     rows = (
         RawEvent.objects.filter(project_id=project_id)
         .order_by("id")
         .values_list("id", "event_id", "received_at", "payload", "remote_addr")[:batch_size]
     )
-    return [Spooled(*row) for row in rows]
+    batch: list[Spooled] = []
+    json_bytes = 0
+    for row in rows:
+        json_bytes += json_size(row[3])
+        if batch and json_bytes > BATCH_JSON_BYTES:
+            return batch, True
+        batch.append(Spooled(*row))
+    return batch, len(batch) == batch_size
 
 
 def _unspool(raw_ids: list[int]) -> None:
@@ -190,8 +207,8 @@ def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
 
 def _parse(raw: Spooled) -> Pending:
     try:
-        data = orjson.loads(raw.payload)
-    except orjson.JSONDecodeError:
+        data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
+    except (orjson.JSONDecodeError, zstandard.ZstdError):
         data = None  # validated at ingest, so only a corrupted row gets here; keep a stub
     event = normalize_event(
         data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from events.models import Attachment, UserFeedback
+from events.spool_format import pack
 
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
@@ -138,7 +139,7 @@ def _already_stored(obj: Attachment | UserFeedback) -> bool:
 def _row(
     project_id: int, event_id: str, payload: bytes, received_at: datetime, remote_addr: str
 ) -> SpoolRow:
-    return SpoolRow(project_id, event_id, received_at, payload, remote_addr[:45])
+    return SpoolRow(project_id, event_id, received_at, pack(payload), remote_addr[:45])
 
 
 def _attachment(
