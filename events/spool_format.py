@@ -35,4 +35,7 @@ def unpack(payload: bytes, limit: int) -> bytes:
     """The event's JSON (at most `limit` bytes: the ingest limit that was applied to it)."""
     if payload[:4] != _ZSTD_MAGIC:
         return payload
+    # zstandard trusts the size a frame declares over max_output_size: check it first.
+    if json_size(payload) > limit:
+        raise zstandard.ZstdError(f"spooled event larger than {limit} bytes")
     return zstandard.ZstdDecompressor().decompress(payload, max_output_size=limit)
