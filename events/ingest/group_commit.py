@@ -1,19 +1,19 @@
 """Group commit of spooled events: many requests' inserts share one transaction and one fsync.
 
 Requests add their rows to the process's pending batch and await its commit, so the 200 they
-then send still means "on disk". The batch is committed on the event loop itself, once the
-requests that became ready in the same loop iteration have added their rows: one INSERT of all
-of them and one commit, well under a millisecond on SQLite (a local file) and on a nearby
-PostgreSQL. Under load a batch carries many requests' rows.
+then send still means "on disk". The loop commits one batch at a time: the first as soon as the
+requests ready in the current loop turn have added their rows, the next with everything that
+arrived meanwhile. Under load a batch carries many requests' rows.
 
-Why on the loop and not in a writer thread: a thread would need the GIL back after every
-row's step inside the database driver, and while the loop is busy each of those waits lasts up
-to Python's switch interval (5 ms). Batches then take milliseconds, stay small, and cost more
-fsyncs per event; on the loop the commit never waits for anybody.
+Commits are driven by the event loop, never by a writer thread: a thread would need the GIL
+back after every row's step inside the database driver, and while the loop is busy each of
+those waits lasts up to Python's switch interval (5 ms); batches then take milliseconds, stay
+small, and cost more fsyncs per event. On SQLite the commit (a local write and fsync, well under
+a millisecond) runs on the loop itself; on PostgreSQL it goes through psycopg's asynchronous
+connection, so the loop reads further requests during the round trip.
 
-The connection is a plain DB-API connection opened (in a thread, since Django refuses to open
-connections on an event loop) with the settings Django would use, and is only ever used by the
-loop's thread afterwards.
+The connections are plain driver connections with the settings Django would use (Django
+refuses to be called from an event loop), used by the loop's thread only.
 """
 
 import asyncio
@@ -22,7 +22,9 @@ import os
 from datetime import datetime
 from typing import Any, NamedTuple
 
+import psycopg
 from django.db import DatabaseError, OperationalError, connections
+from psycopg.conninfo import make_conninfo
 
 from events.models import RawEvent
 from events.routers import spool_database
@@ -46,52 +48,81 @@ class _Job(NamedTuple):
     done: asyncio.Future
 
 
-class SpoolConnection:
-    """A raw connection to the spool's database that inserts a batch in one transaction."""
+# A resent event_id still waiting in the spool is stored once; one already digested is dropped
+# by digestion (Event is unique per project and event_id).
+_INSERT = (
+    f"INSERT INTO {RawEvent._meta.db_table} "
+    "(project_id, event_id, received_at, payload, remote_addr) {rows} "
+    "ON CONFLICT (project_id, event_id) DO NOTHING"
+)
 
-    def __init__(self) -> None:
-        # Blocking (connects): call from a thread, not from the event loop.
-        wrapper = connections.create_connection(spool_database())
-        wrapper.ensure_connection()  # the pragmas / session settings Django applies
+
+class SqliteSpool:
+    """The spool file, through a plain sqlite3 connection configured as Django configures it.
+
+    A commit is a local write and fsync (well under a millisecond for a batch), so it runs on
+    the loop itself; see the module docstring for why not in a thread.
+    """
+
+    def __init__(self, alias: str) -> None:
+        # Blocking (opens the file, runs the pragmas): called in a thread.
+        wrapper = connections.create_connection(alias)
+        wrapper.ensure_connection()
         self.raw: Any = wrapper.connection
-        self.vendor: str = wrapper.vendor
-        self.pid = os.getpid()
         self._adapt = wrapper.ops.adapt_datetimefield_value
-        placeholder = "?" if self.vendor == "sqlite" else "%s"
-        values = ", ".join([placeholder] * 5)
-        # A resent event_id still waiting in the spool is stored once; one already digested
-        # is dropped by digestion (Event is unique per project and event_id).
-        self._sql = (
-            f"INSERT INTO {RawEvent._meta.db_table} "
-            "(project_id, event_id, received_at, payload, remote_addr) "
-            f"VALUES ({values}) ON CONFLICT (project_id, event_id) DO NOTHING"
+        self._sql = _INSERT.format(rows="VALUES (?, ?, ?, ?, ?)")
+
+    async def insert(self, rows: list[SpoolRow]) -> None:
+        adapt = self._adapt
+        params = [(r.project_id, r.event_id, adapt(r.received_at), r.payload, r.remote_addr)
+                  for r in rows]  # fmt: skip
+        with spool_write_lock():  # Django opens it in autocommit mode: we BEGIN ourselves
+            self.raw.execute("BEGIN IMMEDIATE")
+            try:
+                self.raw.executemany(self._sql, params)
+                self.raw.execute("COMMIT")
+            except BaseException:
+                if self.raw.in_transaction:
+                    self.raw.execute("ROLLBACK")
+                raise
+
+    async def close(self) -> None:
+        self.raw.close()
+
+
+class PostgresSpool:
+    """The spool table through psycopg's asynchronous connection: while a batch commits (a
+    network round trip and the server's fsync) the loop goes on reading the next requests,
+    which form the next batch."""
+
+    def __init__(self, raw: psycopg.AsyncConnection) -> None:
+        self.raw = raw
+        # The whole batch as five arrays in one statement: one Bind/Execute instead of one per
+        # row, which is what most of the time of a pipelined executemany goes to.
+        self._sql = _INSERT.format(
+            rows="SELECT * FROM unnest("
+            "%b::bigint[], %b::varchar[], %b::timestamptz[], %b::bytea[], %b::varchar[])"
         )
 
-    def insert(self, rows: list[SpoolRow]) -> None:
-        params = [
-            (row.project_id, row.event_id, self._adapt(row.received_at), row.payload,
-             row.remote_addr)
-            for row in rows
-        ]  # fmt: skip
-        if self.vendor == "sqlite":
-            with spool_write_lock():  # Django opens it in autocommit mode: we BEGIN ourselves
-                self.raw.execute("BEGIN IMMEDIATE")
-                try:
-                    self.raw.executemany(self._sql, params)
-                    self.raw.execute("COMMIT")
-                except BaseException:
-                    if self.raw.in_transaction:
-                        self.raw.execute("ROLLBACK")
-                    raise
-        else:
-            with self.raw.transaction(), self.raw.cursor() as cursor:
-                cursor.executemany(self._sql, params)
+    @classmethod
+    async def connect(cls, alias: str) -> "PostgresSpool":
+        db = connections.settings[alias]
+        conninfo = make_conninfo(
+            dbname=db["NAME"],
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None,
+            port=str(db["PORT"]) if db.get("PORT") else None,
+            **{k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)},
+        )
+        return cls(await psycopg.AsyncConnection.connect(conninfo, autocommit=True))
 
-    def close(self) -> None:
-        try:
-            self.raw.close()
-        except Exception:  # already broken: nothing left to release
-            pass
+    async def insert(self, rows: list[SpoolRow]) -> None:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        await self.raw.execute(self._sql, columns)  # one statement: its own transaction
+
+    async def close(self) -> None:
+        await self.raw.close()
 
 
 class GroupCommitter:
@@ -99,55 +130,67 @@ class GroupCommitter:
 
     def __init__(self) -> None:
         self._pending: list[_Job] = []
-        self._flush_scheduled = False
-        self._connection: SpoolConnection | None = None
+        self._draining = False
+        self._spool: SqliteSpool | PostgresSpool | None = None
+        self._spool_of: tuple[int, asyncio.AbstractEventLoop] | None = None
 
     async def store(self, rows: list[SpoolRow]) -> None:
         """Return once the rows are committed; raise a DatabaseError if they could not be."""
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._pending.append(_Job(rows, done))
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            loop.create_task(self._flush())
+        if not self._draining:
+            self._draining = True
+            loop.create_task(self._drain())
         try:
             async with asyncio.timeout(WAIT_SECONDS):
                 await done
         except TimeoutError as e:
             raise OperationalError("the spool did not commit in time") from e
 
-    async def _flush(self) -> None:
-        # One turn of the loop: the requests that are ready now add their rows to this batch.
-        await asyncio.sleep(0)
+    async def _drain(self) -> None:
+        """Commit pending rows, one batch at a time, until none are left."""
         try:
-            connection = await self._connected()
-        except Exception as e:
-            self._finish(e)
-            return
-        jobs, self._pending = self._pending, []
-        self._flush_scheduled = False
+            # One turn of the loop: the requests that are ready now join this first batch.
+            await asyncio.sleep(0)
+            while self._pending:
+                jobs, self._pending = self._pending, []
+                _settle(jobs, await self._commit([row for job in jobs for row in job.rows]))
+        finally:
+            self._draining = False
+
+    async def _commit(self, rows: list[SpoolRow]) -> Exception | None:
         try:
-            connection.insert([row for job in jobs for row in job.rows])
-        except Exception as e:  # every waiting request learns it was not stored
-            if not isinstance(e, DatabaseError):
+            spool = await self._connected()
+            await spool.insert(rows)
+        except Exception as e:  # every request of the batch learns it was not stored
+            if not isinstance(e, DatabaseError | psycopg.Error):
                 logger.exception("spool commit failed")
-            connection.close()  # a broken connection must not poison the next batch
-            self._connection = None
-            _settle(jobs, e)
-            return
-        _settle(jobs, None)
+            await self._disconnect()  # a broken connection must not poison the next batch
+            return e if isinstance(e, DatabaseError) else OperationalError(str(e))
+        return None
 
-    async def _connected(self) -> SpoolConnection:
-        if self._connection is None or self._connection.pid != os.getpid():
-            loop = asyncio.get_running_loop()
-            self._connection = await loop.run_in_executor(None, SpoolConnection)
-        return self._connection
+    async def _connected(self) -> SqliteSpool | PostgresSpool:
+        # A connection belongs to the process and, for psycopg, to the loop that opened it.
+        owner = (os.getpid(), asyncio.get_running_loop())
+        if self._spool is not None and self._spool_of != owner:
+            await self._disconnect()
+        if self._spool is None:
+            alias = spool_database()
+            if connections[alias].vendor == "sqlite":
+                self._spool = await owner[1].run_in_executor(None, SqliteSpool, alias)
+            else:
+                self._spool = await PostgresSpool.connect(alias)
+            self._spool_of = owner
+        return self._spool
 
-    def _finish(self, error: Exception) -> None:
-        """Fail everything pending (the database could not even be connected to)."""
-        jobs, self._pending = self._pending, []
-        self._flush_scheduled = False
-        _settle(jobs, error)
+    async def _disconnect(self) -> None:
+        spool, self._spool = self._spool, None
+        if spool is not None:
+            try:
+                await spool.close()
+            except Exception:  # already broken, or its loop is gone: nothing left to release
+                pass
 
 
 def _settle(jobs: list[_Job], error: Exception | None) -> None:

@@ -6,10 +6,11 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connections
 
-from events.ingest.group_commit import GroupCommitter, SpoolConnection, SpoolRow
+from events.ingest.group_commit import GroupCommitter, PostgresSpool, SpoolRow, SqliteSpool
 from events.models import RawEvent
+from events.routers import spool_database
 from projects.models import ProjectKey
 from projects.tests.factories import make_project
 from tests.asgi import asgi_post
@@ -24,16 +25,22 @@ def rows(n: int) -> list[SpoolRow]:
 
 
 @pytest.fixture
-def inserts(monkeypatch) -> list[int]:
+def spool_class():
+    """The spool connection class of the database this suite runs on."""
+    return SqliteSpool if connections[spool_database()].vendor == "sqlite" else PostgresSpool
+
+
+@pytest.fixture
+def inserts(monkeypatch, spool_class) -> list[int]:
     """Records the number of rows of every commit, then commits them for real."""
     sizes: list[int] = []
-    real_insert = SpoolConnection.insert
+    real_insert = spool_class.insert
 
-    def counting_insert(self, batch):
+    async def counting_insert(self, batch):
         sizes.append(len(batch))
-        real_insert(self, batch)
+        await real_insert(self, batch)
 
-    monkeypatch.setattr(SpoolConnection, "insert", counting_insert)
+    monkeypatch.setattr(spool_class, "insert", counting_insert)
     return sizes
 
 
@@ -58,18 +65,18 @@ def test_a_resent_event_is_spooled_once(inserts):
     assert RawEvent.objects.filter(project_id=7).count() == 3
 
 
-def test_failed_commit_fails_its_requests_and_the_next_batch_commits(monkeypatch):
+def test_failed_commit_fails_its_requests_and_the_next_batch_commits(monkeypatch, spool_class):
     committer = GroupCommitter()
-    real_insert = SpoolConnection.insert
+    real_insert = spool_class.insert
     calls = []
 
-    def flaky_insert(self, batch):
+    async def flaky_insert(self, batch):
         calls.append(len(batch))
         if len(calls) == 1:
             raise OperationalError("disk I/O error")
-        real_insert(self, batch)
+        await real_insert(self, batch)
 
-    monkeypatch.setattr(SpoolConnection, "insert", flaky_insert)
+    monkeypatch.setattr(spool_class, "insert", flaky_insert)
 
     async def requests():
         return await asyncio.gather(
@@ -84,13 +91,13 @@ def test_failed_commit_fails_its_requests_and_the_next_batch_commits(monkeypatch
     assert RawEvent.objects.filter(project_id=7).count() == 2
 
 
-def test_endpoint_answers_503_when_the_spool_cannot_commit(monkeypatch):
+def test_endpoint_answers_503_when_the_spool_cannot_commit(monkeypatch, spool_class):
     project = make_project()
 
-    def broken_insert(self, batch):
+    async def broken_insert(self, batch):
         raise OperationalError("database or disk is full")
 
-    monkeypatch.setattr(SpoolConnection, "insert", broken_insert)
+    monkeypatch.setattr(spool_class, "insert", broken_insert)
     monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
     key = ProjectKey.objects.filter(project=project).get().public_key
     _, body, headers = event_envelope({"message": "hi"})
