@@ -47,3 +47,13 @@ def cpu_seconds(root_pid: int) -> float:
             continue
         total += times.user + times.system
     return total
+
+
+def database_server_cpu_seconds() -> float:
+    """CPU time used so far by the running PostgreSQL server processes (backends included)."""
+    total = 0.0
+    for process in psutil.process_iter(["name", "cpu_times"]):
+        name, times = process.info["name"], process.info["cpu_times"]
+        if name and name.startswith("postgres") and times is not None:
+            total += times.user + times.system
+    return total

@@ -19,7 +19,7 @@ import psutil
 
 from bench.loadgen import run_load
 from bench.payloads import SITES, build_bodies
-from bench.resources import PeakRss, cpu_seconds
+from bench.resources import PeakRss, cpu_seconds, database_server_cpu_seconds
 from tests.live import LiveStack
 
 DIGEST_TIMEOUT = 600
@@ -59,10 +59,12 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
     db_before = database_bytes(stack)
     roots = {"web": stack.web.pid, "worker": stack.worker.pid}
     cpu_before = {label: cpu_seconds(pid) for label, pid in roots.items()}
+    db_cpu_before = database_server_cpu_seconds()
     with PeakRss(roots) as rss:
         load = run_load("127.0.0.1", stack.port, project_id, public_key, bodies, ids, concurrency)
         digested_at = wait_digested(stack, project_id, len(load.accepted_ids))
     cpu = {label: cpu_seconds(pid) - cpu_before[label] for label, pid in roots.items()}
+    db_cpu = database_server_cpu_seconds() - db_cpu_before
     stored = stack.stored_event_ids(project_id)
     issues = stack.sql(
         "SELECT COUNT(*), COALESCE(SUM(event_count), 0) FROM issues_issue WHERE project_id = %s",
@@ -87,6 +89,8 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
         "issues": issues[0],
         "cpu_web_ms": cpu["web"] * 1000 / max(len(load.accepted_ids), 1),
         "cpu_worker_ms": cpu["worker"] * 1000 / max(len(stored), 1),
+        # SQLite runs inside the web and worker processes; PostgreSQL in its own.
+        "cpu_db_ms": db_cpu * 1000 / max(len(stored), 1) if stack.kind == "postgres" else None,
         "rss_web_mb": rss.peaks["web"] / 2**20,
         "rss_worker_mb": rss.peaks["worker"] / 2**20,
         "db_bytes_per_1000": (db_after - db_before) * 1000 / max(len(stored), 1),
@@ -137,7 +141,7 @@ def print_table(rows: list[dict], concurrency: int) -> None:
     )
     header = (
         "| config | event | events | size (raw / gzip) | ingest ev/s | p50 ms | p99 ms "
-        "| digest ev/s | lost | non-200 | issues | CPU ms/ev web / worker "
+        "| digest ev/s | lost | non-200 | issues | CPU ms/ev web / worker / db "
         "| peak RSS web / worker MB | DB bytes / 1000 ev |"
     )
     print(header)
@@ -148,7 +152,8 @@ def print_table(rows: list[dict], concurrency: int) -> None:
             f"| {r['raw_bytes'] / 1024:.1f} KB / {r['wire_bytes'] / 1024:.1f} KB "
             f"| {r['ingest_rate']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['digest_rate']:.0f} | {r['lost']} | {r['non_200']} | {r['issues']} "
-            f"| {r['cpu_web_ms']:.2f} / {r['cpu_worker_ms']:.2f} "
+            f"| {r['cpu_web_ms']:.2f} / {r['cpu_worker_ms']:.2f} / "
+            f"{'-' if r['cpu_db_ms'] is None else format(r['cpu_db_ms'], '.2f')} "
             f"| {r['rss_web_mb']:.0f} / {r['rss_worker_mb']:.0f} "
             f"| {r['db_bytes_per_1000'] / 1024:.0f} KB |"
         )
