@@ -199,8 +199,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 DIGEST_SWEEP_INTERVAL = env_int("DIGEST_SWEEP_INTERVAL", 30)
-# The Celery worker lowers its CPU priority by this much (bugsink/celery.py).
-WORKER_NICE = env_int("WORKER_NICE", 10)
 CELERY_BEAT_SCHEDULE = {
     "sweep-undigested": {
         "task": "events.tasks.sweep_undigested",
