@@ -109,24 +109,22 @@ def wait_digested(stack: LiveStack, project_id: int, accepted: int) -> float:
 
 
 def database_bytes(stack: LiveStack) -> int:
-    """Bytes the stored data takes on disk, the (drained) spool included.
+    """Bytes the stored data takes on disk, indexes included, the ingest spool excluded.
 
-    The spool is a queue: by now every row of it was digested and deleted. PostgreSQL keeps
-    deleted rows' space until a VACUUM, which autovacuum would run soon; it is run here so the
-    figure is what the data takes at rest, not how far autovacuum happened to get.
+    The spool is a queue, empty once everything is digested; what its deleted rows leave
+    behind is reused by the next ones (and on PostgreSQL depends on when autovacuum last ran),
+    so it says nothing about the cost of keeping events.
     """
     if stack.kind == "postgres":
-        stack.sql("VACUUM events_rawevent", autocommit=True)
-        return stack.sql("SELECT pg_database_size(current_database())")[0][0]
-    return sum(_sqlite_bytes(stack, spool) for spool in (False, True))
-
-
-def _sqlite_bytes(stack: LiveStack, spool: bool) -> int:
-    """A SQLite file's size after a WAL checkpoint, minus its free pages."""
-    stack.sql("PRAGMA wal_checkpoint(TRUNCATE)", spool=spool)
-    page_size = stack.sql("PRAGMA page_size", spool=spool)[0][0]
-    free_pages = stack.sql("PRAGMA freelist_count", spool=spool)[0][0]
-    return stack.database_path(spool).stat().st_size - free_pages * page_size
+        query = (
+            "SELECT pg_database_size(current_database())"
+            " - pg_total_relation_size('events_rawevent')"
+        )
+        return stack.sql(query)[0][0]
+    stack.sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = stack.sql("PRAGMA page_size")[0][0]
+    free_pages = stack.sql("PRAGMA freelist_count")[0][0]
+    return stack.database_path().stat().st_size - free_pages * page_size
 
 
 def print_table(rows: list[dict], concurrency: int) -> None:

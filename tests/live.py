@@ -189,20 +189,17 @@ class LiveStack:
         return path.read_text(errors="replace")[-5000:] if path.exists() else ""
 
     # --- data ------------------------------------------------------------------------------
-    def sql(
-        self, query: str, params: tuple = (), *, spool: bool = False, autocommit: bool = False
-    ) -> list[tuple]:
+    def sql(self, query: str, params: tuple = (), *, spool: bool = False) -> list[tuple]:
         """Run a query against the stack's database (`%s` placeholders on both backends).
 
-        `spool=True` targets the ingest spool, which on SQLite is a file of its own;
-        `autocommit=True` runs the statement outside a transaction (VACUUM on PostgreSQL).
+        `spool=True` targets the ingest spool, which on SQLite is a file of its own.
         """
         if self.kind == "embedded":
             with closing(sqlite3.connect(self.database_path(spool), timeout=30)) as conn:
                 with conn:
                     return conn.execute(query.replace("%s", "?"), params).fetchall()
         url = self.env["DATABASE_URL"].replace("postgres://", "postgresql://")
-        with psycopg.connect(url, autocommit=autocommit) as c:
+        with psycopg.connect(url) as c:
             cursor = c.execute(query, params)
             return cursor.fetchall() if cursor.description else []
 
