@@ -23,7 +23,7 @@ from .blocking import run_blocking
 from .body import Receive, declared_length, read_body
 from .decompress import decompress
 from .envelope import Envelope, parse_envelope
-from .errors import IngestError
+from .errors import IngestError, PayloadTooLarge
 from .group_commit import committer
 from .legacy import decode_legacy_store_body
 from .quota import NEEDS_READ, REFUSAL_DETAIL, check_quota, count_accepted
@@ -33,9 +33,10 @@ from .response import Response, error_response
 
 logger = logging.getLogger("bugsink.ingest")
 
-# Bodies up to this size are decompressed and validated on the event loop (tens of
-# microseconds); bigger ones in a thread, so one huge upload cannot stall everyone else.
-INLINE_BODY_BYTES = 256 * 1024
+# Bodies that decompress to at most this much are decoded and validated on the event loop
+# (microseconds for a typical event, about a millisecond at the limit); bigger ones, and
+# decompression bombs, in a thread, so one huge upload cannot stall everyone else.
+INLINE_DECODED_BYTES = 1024 * 1024
 
 T = TypeVar("T")
 
@@ -84,9 +85,8 @@ class _Pipeline:
         public_key = public_key_from_request(request)
         if public_key:
             await authenticate(public_key, request.project_id)  # refuse strangers before the body
-        body = await self._read()
-        offload = len(body) > INLINE_BODY_BYTES
-        envelope: Envelope = await _compute(offload, _decoded_envelope, body, request)
+        data, offload = await _decoded(await self._read(), request)
+        envelope: Envelope = await _compute(offload, parse_envelope, data)
         if not public_key:
             dsn_key = public_key_from_dsn(envelope.headers.get("dsn"))
             await authenticate(dsn_key, request.project_id)
@@ -98,9 +98,9 @@ class _Pipeline:
     async def _store(self, received_at: datetime) -> Accepted:
         request = self.request
         await authenticate(public_key_from_request(request), request.project_id)
-        body = await self._read()
-        offload = len(body) > INLINE_BODY_BYTES
-        data = await _compute(offload, _decoded_store_body, body, request)
+        data, offload = await _decoded(await self._read(), request)
+        limit = settings.INGEST_MAX_DECOMPRESSED_BYTES
+        data = await _compute(offload, decode_legacy_store_body, data, limit)
         return await _compute(
             offload, accept_store_body, request.project_id, data, received_at,
             request.remote_addr,
@@ -131,18 +131,18 @@ def _quota_response(retry_after: int) -> Response:
     return response
 
 
-def _decoded(body: bytes, request: IngestRequest) -> bytes:
+async def _decoded(body: bytes, request: IngestRequest) -> tuple[bytes, bool]:
+    """The decompressed body, and whether the work on it belongs in a thread (it is big)."""
     encoding = request.headers.get("content-encoding", "")
-    return decompress(body, encoding, settings.INGEST_MAX_DECOMPRESSED_BYTES)
-
-
-def _decoded_envelope(body: bytes, request: IngestRequest) -> Envelope:
-    return parse_envelope(_decoded(body, request))
-
-
-def _decoded_store_body(body: bytes, request: IngestRequest) -> bytes:
     limit = settings.INGEST_MAX_DECOMPRESSED_BYTES
-    return decode_legacy_store_body(_decoded(body, request), limit)
+    try:
+        data = decompress(body, encoding, min(limit, INLINE_DECODED_BYTES))
+    except PayloadTooLarge:
+        if limit <= INLINE_DECODED_BYTES:
+            raise
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(None, decompress, body, encoding, limit), True
+    return data, len(data) > INLINE_DECODED_BYTES  # not compressed: as big as it came
 
 
 async def _compute(offload: bool, func: Callable[..., T], *args: object) -> T:
