@@ -37,10 +37,14 @@ def record_rejection(project_id: int | None, reason: str, status: int, detail: s
     with _lock:
         _pending[(project_id, reason)] += 1
         if _timer is None:
-            wait = max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic())
-            _timer = threading.Timer(wait, _timed_flush)
-            _timer.daemon = True
-            _timer.start()
+            _timer = _schedule_flush(max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic()))
+
+
+def _schedule_flush(wait: float) -> threading.Timer | None:
+    timer = threading.Timer(wait, _timed_flush)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _timed_flush() -> None:

@@ -21,6 +21,9 @@ pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 @pytest.fixture
 def target(monkeypatch):
     monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    # Rejection counts are written by the test (flush_rejections), not by a timer thread racing
+    # the test's own writes into the shared in-memory test database.
+    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
     project = make_project()
     key = ProjectKey.objects.filter(project=project).get().public_key
     headers = {
@@ -29,7 +32,7 @@ def target(monkeypatch):
         "X-Sentry-Auth": f"Sentry sentry_key={key}, sentry_version=7",
     }
     yield project, headers
-    rejections.flush_rejections()  # now, not from a timer after the test database is gone
+    rejections.flush_rejections()  # nothing recorded here may leak into the next test
 
 
 def envelope_with_attachment(attachment: bytes) -> tuple[str, bytes]:

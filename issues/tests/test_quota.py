@@ -22,10 +22,13 @@ T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
 def no_digest_and_fresh_quota(monkeypatch):
     # The spool is what the quota counts; digestion is not part of this test.
     monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    # Rejection counts are written by the test (flush_rejections), not by a timer thread racing
+    # the test's own writes into the shared in-memory test database.
+    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
     quota.reset()
     yield
     quota.reset()
-    rejections.flush_rejections()  # now, not from a timer after the test database is gone
+    rejections.flush_rejections()  # nothing recorded here may leak into the next test
 
 
 def post(client, project):
@@ -49,7 +52,7 @@ def test_minute_quota_refuses_until_the_minute_ends(client, settings):
         assert post(client, project).headers["Retry-After"] == "1"
         clock.move_to(T0 + timedelta(seconds=30))  # a new minute
         assert post(client, project).status_code == 200
-        rejections.flush_rejections()  # on the test's clock, before the timer thread does
+        rejections.flush_rejections()  # on the test's clock
     assert RawEvent.objects.filter(project_id=project.pk).count() == 4
     rejected = IngestRejection.objects.filter(project=project, reason="quota_exceeded")
     assert [(r.day, r.count) for r in rejected] == [(T0.date(), 2)]
