@@ -19,6 +19,7 @@ refuses to be called from an event loop), used by the loop's thread only.
 import asyncio
 import logging
 import os
+import sqlite3
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -33,6 +34,7 @@ from events.spool_lock import spool_write_lock
 logger = logging.getLogger("bugsink.ingest")
 
 WAIT_SECONDS = 30.0
+CONNECT_TIMEOUT_SECONDS = 5  # an unreachable server answers 503s soon, not after TCP gives up
 
 
 class SpoolRow(NamedTuple):
@@ -107,13 +109,15 @@ class PostgresSpool:
     @classmethod
     async def connect(cls, alias: str) -> "PostgresSpool":
         db = connections.settings[alias]
+        options = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)}
+        options.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
         conninfo = make_conninfo(
             dbname=db["NAME"],
             user=db.get("USER") or None,
             password=db.get("PASSWORD") or None,
             host=db.get("HOST") or None,
             port=str(db["PORT"]) if db.get("PORT") else None,
-            **{k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)},
+            **options,
         )
         return cls(await psycopg.AsyncConnection.connect(conninfo, autocommit=True))
 
@@ -130,7 +134,7 @@ class GroupCommitter:
 
     def __init__(self) -> None:
         self._pending: list[_Job] = []
-        self._draining = False
+        self._drainer: asyncio.Task | None = None  # referenced, or asyncio may drop it midway
         self._spool: SqliteSpool | PostgresSpool | None = None
         self._spool_of: tuple[int, asyncio.AbstractEventLoop] | None = None
 
@@ -139,9 +143,8 @@ class GroupCommitter:
         loop = asyncio.get_running_loop()
         done = loop.create_future()
         self._pending.append(_Job(rows, done))
-        if not self._draining:
-            self._draining = True
-            loop.create_task(self._drain())
+        if self._drainer is None:
+            self._drainer = loop.create_task(self._drain())
         try:
             async with asyncio.timeout(WAIT_SECONDS):
                 await done
@@ -157,14 +160,14 @@ class GroupCommitter:
                 jobs, self._pending = self._pending, []
                 _settle(jobs, await self._commit([row for job in jobs for row in job.rows]))
         finally:
-            self._draining = False
+            self._drainer = None
 
     async def _commit(self, rows: list[SpoolRow]) -> Exception | None:
         try:
             spool = await self._connected()
             await spool.insert(rows)
         except Exception as e:  # every request of the batch learns it was not stored
-            if not isinstance(e, DatabaseError | psycopg.Error):
+            if not isinstance(e, DatabaseError | psycopg.Error | sqlite3.Error):
                 logger.exception("spool commit failed")
             await self._disconnect()  # a broken connection must not poison the next batch
             return e if isinstance(e, DatabaseError) else OperationalError(str(e))
