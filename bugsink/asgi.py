@@ -7,24 +7,19 @@ application run in a pool of threads (a2wsgi), exactly as a threaded WSGI server
 """
 
 import gc
-import os
 
-import django
+from a2wsgi import WSGIMiddleware
 from django.conf import settings
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
-django.setup(set_prefix=False)
-
-from a2wsgi import WSGIMiddleware  # noqa: E402 - after django.setup()
-from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
-
-from events.ingest.asgi import ingest_app  # noqa: E402
-from events.ingest.blocking import run_blocking  # noqa: E402
-from events.ingest.rejections import flush_rejections  # noqa: E402
+# The Django site's module sets Django up, so it comes before anything that uses models.
+from bugsink.wsgi import application as django_site
+from events.ingest.asgi import ingest_app
+from events.ingest.blocking import run_blocking
+from events.ingest.rejections import flush_rejections
 
 INGEST_PREFIX = "/api/"
 
-_site = WSGIMiddleware(WSGIHandler(), workers=settings.WEB_THREADS)
+_site = WSGIMiddleware(django_site, workers=settings.WEB_THREADS)
 
 # Everything loaded so far (Django, the apps, the URL and template machinery) lives as long as
 # the process: keep the cyclic collector from walking it again at every full collection, which
