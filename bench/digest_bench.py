@@ -35,6 +35,7 @@ from django.utils import timezone  # noqa: E402
 from sentry_sdk.envelope import Envelope  # noqa: E402
 
 from bench.payloads import SITES, _capture_templates  # noqa: E402
+from bench.resources import sqlite_data_bytes  # noqa: E402
 from events.digest import digest_pending  # noqa: E402
 from events.models import RawEvent  # noqa: E402
 from events.spool_format import pack  # noqa: E402
@@ -74,16 +75,14 @@ def spool(project_id: int, payloads: list[bytes]) -> None:
 
 
 def database_bytes() -> int:
-    """Bytes the main database holds: file size after a checkpoint, minus free pages."""
+    """Bytes the main database holds: its pages after a checkpoint, minus free pages."""
     with connection.cursor() as cursor:
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        cursor.execute("PRAGMA page_size")
-        page_size = cursor.fetchone()[0]
-        cursor.execute("PRAGMA page_count")
-        pages = cursor.fetchone()[0]
-        cursor.execute("PRAGMA freelist_count")
-        free = cursor.fetchone()[0]
-    return (pages - free) * page_size
+
+        def scalar(statement: str) -> int:
+            cursor.execute(statement)
+            return cursor.fetchone()[0]
+
+        return sqlite_data_bytes(scalar)
 
 
 def main() -> None:

@@ -1,6 +1,7 @@
 """Sampling the peak resident memory of the server's and the worker's processes during a run."""
 
 import threading
+from collections.abc import Callable
 
 import psutil
 
@@ -57,3 +58,13 @@ def database_server_cpu_seconds() -> float:
         if name and name.startswith("postgres") and times is not None:
             total += times.user + times.system
     return total
+
+
+def sqlite_data_bytes(scalar: Callable[[str], int]) -> int:
+    """Bytes a SQLite database's pages hold, free pages excluded, after a WAL checkpoint.
+
+    `scalar` runs a statement on the database and returns the first column of its first row.
+    """
+    scalar("PRAGMA wal_checkpoint(TRUNCATE)")
+    used_pages = scalar("PRAGMA page_count") - scalar("PRAGMA freelist_count")
+    return used_pages * scalar("PRAGMA page_size")

@@ -19,7 +19,12 @@ import psutil
 
 from bench.loadgen import run_load
 from bench.payloads import SITES, build_bodies
-from bench.resources import PeakRss, cpu_seconds, database_server_cpu_seconds
+from bench.resources import (
+    PeakRss,
+    cpu_seconds,
+    database_server_cpu_seconds,
+    sqlite_data_bytes,
+)
 from tests.live import LiveStack
 
 DIGEST_TIMEOUT = 600
@@ -121,10 +126,7 @@ def database_bytes(stack: LiveStack) -> int:
             " - pg_total_relation_size('events_rawevent')"
         )
         return stack.sql(query)[0][0]
-    stack.sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = stack.sql("PRAGMA page_size")[0][0]
-    free_pages = stack.sql("PRAGMA freelist_count")[0][0]
-    return stack.database_path().stat().st_size - free_pages * page_size
+    return sqlite_data_bytes(lambda statement: stack.sql(statement)[0][0])
 
 
 def print_table(rows: list[dict], concurrency: int) -> None:
