@@ -123,12 +123,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA cache_size=-20000;"
         ),
     }
+    # Tests run on files too, not in memory: only files have the WAL and the busy wait of
+    # concurrent writers that production has.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
     # The ingest spool gets a file of its own, so ingest never waits for digestion's write
     # lock (events/routers.py).
     main_file = Path(DATABASES["default"]["NAME"])
     DATABASES["spool"] = {
         **DATABASES["default"],
         "NAME": str(main_file.with_name(main_file.stem + "-spool.sqlite3")),
+        "TEST": {"NAME": str(DATA_DIR / "test-spool.sqlite3")},
     }
 else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True

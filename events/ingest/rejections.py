@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 from collections import Counter
+from datetime import date
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
@@ -17,6 +18,8 @@ from django.utils import timezone
 logger = logging.getLogger("bugsink.ingest")
 
 FLUSH_INTERVAL = 1.0
+# While the database is down counts wait in memory, up to this many (project, reason) pairs.
+MAX_PENDING_BUCKETS = 10_000
 
 _lock = threading.Lock()
 _flush_lock = threading.Lock()  # one flush at a time: a flush returns once all is written
@@ -71,25 +74,54 @@ def _flush() -> None:
         _last_flush = time.monotonic()
     if not batch:
         return
+    try:
+        write_counts(batch, timezone.now().date())
+    except DatabaseError:
+        logger.exception("could not store rejection counts; retrying at the next flush")
+        _keep_for_retry(batch)
+
+
+def _keep_for_retry(batch: dict[tuple[int | None, str], int]) -> None:
+    global _timer
+    with _lock:
+        if len(_pending) + len(batch) > MAX_PENDING_BUCKETS:
+            logger.error("dropping %d rejection counts: the database is unavailable", len(batch))
+            return
+        _pending.update(batch)
+        if _timer is None:
+            _timer = _schedule_flush(FLUSH_INTERVAL)
+
+
+def write_counts(batch: dict[tuple[int | None, str], int], day: date) -> None:
+    """Add the counts to the day's buckets.
+
+    Every gunicorn process flushes on its own timer, so two of them often write the same bucket
+    at the same moment: the addition is one upsert, which cannot lose either side's count the
+    way a read-then-insert does.
+    """
     from events.models import IngestRejection
     from projects.models import Project
 
-    today = timezone.now().date()
-    try:
-        with transaction.atomic():
-            known = set(
-                Project.objects.filter(pk__in={p for p, _ in batch if p}).values_list(
-                    "pk", flat=True
-                )
+    table = connection.ops.quote_name(IngestRejection._meta.db_table)
+    count = connection.ops.quote_name("count")
+    with transaction.atomic():
+        known = set(
+            Project.objects.filter(pk__in={p for p, _ in batch if p}).values_list("pk", flat=True)
+        )
+        rows = [
+            (project_id if project_id in known else None, reason, day, n)
+            for (project_id, reason), n in batch.items()
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {table} (project_id, reason, day, {count}) VALUES (%s, %s, %s, %s)"
+                f" ON CONFLICT (project_id, reason, day) DO UPDATE SET"
+                f" {count} = {table}.{count} + excluded.{count}",
+                [row for row in rows if row[0] is not None],
             )
-            for (project_id, reason), count in batch.items():
-                project_id = project_id if project_id in known else None
-                bucket = IngestRejection.objects.filter(
-                    project_id=project_id, reason=reason, day=today
-                )
-                if not bucket.update(count=F("count") + count):
-                    IngestRejection.objects.create(
-                        project_id=project_id, reason=reason, day=today, count=count
-                    )
-    except DatabaseError:
-        logger.exception("could not store rejection counts; they stay in the log only")
+        # A NULL project never conflicts (NULLs are distinct in a unique constraint): requests
+        # for unknown projects land in extra rows instead, which sum the same.
+        for _, reason, _, n in (row for row in rows if row[0] is None):
+            bucket = IngestRejection.objects.filter(project=None, reason=reason, day=day)
+            if not bucket.update(count=F("count") + n):
+                IngestRejection.objects.create(project=None, reason=reason, day=day, count=n)
