@@ -15,6 +15,7 @@ from django.conf import settings
 from bugsink.wsgi import application as django_site
 from events.ingest.asgi import ingest_app
 from events.ingest.blocking import run_blocking
+from events.ingest.group_commit import committer
 from events.ingest.rejections import flush_rejections
 
 INGEST_PREFIX = "/api/"
@@ -44,5 +45,6 @@ async def _lifespan(receive, send) -> None:
         elif message["type"] == "lifespan.shutdown":
             # Rejection counts still waiting for their timer are written before the exit.
             await run_blocking(flush_rejections)
+            await committer.close()
             await send({"type": "lifespan.shutdown.complete"})
             return

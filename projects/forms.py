@@ -29,6 +29,9 @@ class AlertSwitchesForm(forms.ModelForm):
 
 
 class WebhookForm(forms.ModelForm):
+    # A URL pasted without its scheme is taken as https, as chat services' hooks all are.
+    url = forms.URLField(max_length=2000, assume_scheme="https")
+
     class Meta:
         from alerts.models import Webhook
 

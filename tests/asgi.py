@@ -6,12 +6,18 @@ import asyncio
 import httpx
 
 from bugsink.asgi import application
+from events.ingest.group_commit import committer
 
 
 def asgi_post(path: str, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:
     async def post() -> httpx.Response:
         transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 40000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            return await client.post(path, content=content, headers=headers or {})
+        try:
+            async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+                return await c.post(path, content=content, headers=headers or {})
+        finally:
+            # The loop ends with this call, as a server's does at shutdown: so does its
+            # spool connection, instead of lingering until the test database is dropped.
+            await committer.close()
 
     return asyncio.run(post())

@@ -187,6 +187,10 @@ class GroupCommitter:
             self._spool_of = owner
         return self._spool
 
+    async def close(self) -> None:
+        """Release the spool connection (at shutdown, on the loop that opened it)."""
+        await self._disconnect()
+
     async def _disconnect(self) -> None:
         spool, self._spool = self._spool, None
         if spool is not None:

@@ -172,6 +172,8 @@ def test_admin_sets_alert_switches_and_webhooks(client, project, admin_member):
     assert "https://hooks.example/x" in body
     client.post(url, {"action": "delete_webhook", "webhook": hook.pk})
     assert not Webhook.objects.exists()
+    client.post(url, {"action": "add_webhook", "kind": "slack", "url": "hooks.example/y"})
+    assert Webhook.objects.get(project=project).url == "https://hooks.example/y"
 
 
 def test_alerts_need_team_admin(client, member_client, project, outsider):
