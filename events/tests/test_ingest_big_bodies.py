@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 @pytest.fixture
 def target(monkeypatch):
     monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
-    # Rejection counts are written by the test (flush_rejections), not by a timer thread racing
-    # the test's own writes into the shared in-memory test database.
+    # Rejection counts are written by the test (flush_rejections), not by a timer thread that
+    # fires whenever it likes, perhaps after this test's rows were cleared for the next test.
     monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
     project = make_project()
     key = ProjectKey.objects.filter(project=project).get().public_key

@@ -22,8 +22,8 @@ T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
 def no_digest_and_fresh_quota(monkeypatch):
     # The spool is what the quota counts; digestion is not part of this test.
     monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
-    # Rejection counts are written by the test (flush_rejections), not by a timer thread racing
-    # the test's own writes into the shared in-memory test database.
+    # Rejection counts are written by the test (flush_rejections), not by a timer thread that
+    # fires whenever it likes, perhaps after this test's rows were cleared for the next test.
     monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
     quota.reset()
     yield
