@@ -27,7 +27,7 @@ def capture_project(live_stack):
 
 
 def test_corpus_is_present():
-    assert len(CAPTURES) > 100, "the shared SDK capture corpus is missing"
+    assert len(CAPTURES) > 100, "the SDK capture corpus (tests/fixtures/sdk) is missing"
 
 
 @pytest.mark.live

@@ -20,12 +20,11 @@ from events.normalize import (
     normalize_event,
     trim_data,
 )
-from tests.shared import SDK_CAPTURES_DIR, THIRD_PARTY_DIR
+from tests.shared import SDK_CAPTURES_DIR, event_file_params, third_party_events
 
 RECEIVED_AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 SDK_EVENTS = sorted(SDK_CAPTURES_DIR.rglob("*.event.json"))
-THIRD_PARTY_EVENTS = sorted(THIRD_PARTY_DIR.rglob("*.json"))
 
 
 def load(relative: str) -> dict:
@@ -66,12 +65,14 @@ def nested(levels: int) -> dict:
 
 def test_fixture_corpus_is_present():
     assert len(SDK_EVENTS) > 50
-    assert len(THIRD_PARTY_EVENTS) > 100
 
 
-@pytest.mark.parametrize(
-    "path", SDK_EVENTS + THIRD_PARTY_EVENTS, ids=lambda p: f"{p.parent.name}/{p.name}"
-)
+@pytest.mark.third_party
+def test_third_party_corpus_is_present():
+    assert len(third_party_events()) > 100
+
+
+@pytest.mark.parametrize("path", event_file_params())
 def test_every_fixture_normalizes(path: Path):
     raw = json.loads(path.read_text())
     event = normalize(raw)

@@ -23,12 +23,9 @@ from issues.grouping import (
     normalize_function,
     normalize_text,
 )
-from tests.shared import SDK_CAPTURES_DIR, THIRD_PARTY_DIR
+from tests.shared import SDK_CAPTURES_DIR, THIRD_PARTY_DIR, event_file_params
 
 RECEIVED_AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-SDK_EVENTS = sorted(SDK_CAPTURES_DIR.rglob("*.event.json"))
-THIRD_PARTY_EVENTS = sorted(THIRD_PARTY_DIR.rglob("*.json"))
 
 
 def load(relative: str) -> dict:
@@ -36,6 +33,8 @@ def load(relative: str) -> dict:
 
 
 def load_third_party(name: str) -> dict:
+    """One third-party event; only tests marked `third_party` may call this."""
+    assert THIRD_PARTY_DIR is not None, "mark the test third_party: it needs the shared folder"
     (path,) = THIRD_PARTY_DIR.rglob(f"*{name}")
     return json.loads(path.read_text())
 
@@ -59,9 +58,7 @@ def frames_of(raw: dict, index: int = -1) -> list[dict]:
 # --- every fixture -----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path", SDK_EVENTS + THIRD_PARTY_EVENTS, ids=lambda p: f"{p.parent.name}/{p.name}"
-)
+@pytest.mark.parametrize("path", event_file_params())
 def test_every_fixture_groups_stably(path: Path):
     raw = json.loads(path.read_text())
     first, second = normalize(raw), normalize(copy.deepcopy(raw))
@@ -122,6 +119,35 @@ def test_python_exception_group():
     assert "exception[2] type: ExceptionGroup" in components
 
 
+def test_frameless_exception_group_parent_is_skipped():
+    # Our own event in the shape .NET sends an AggregateException: the frameless group parent
+    # is last (newest), its two children point at it with parent_id.
+    def child(exc_type: str, exc_id: int) -> dict:
+        mechanism = {"type": "chained", "exception_id": exc_id, "parent_id": 0}
+        return {"type": exc_type, "value": "failed", "mechanism": mechanism}
+
+    parent_mechanism = {"type": "onerror", "is_exception_group": True, "exception_id": 0}
+    raw = {
+        "platform": "csharp",
+        "exception": {
+            "values": [
+                child("Shop.PaymentDeclined", 2),
+                child("Shop.StockMissing", 1),
+                {"type": "System.AggregateException", "mechanism": parent_mechanism},
+            ]
+        },
+    }
+    components = group(raw).components
+    assert not any("AggregateException" in component for component in components)
+    assert "exception[0] type: Shop.PaymentDeclined" in components
+    # Only frameless group parents go: with frames, the parent says where it was raised.
+    raw["exception"]["values"][2]["stacktrace"] = {
+        "frames": [{"function": "Main", "module": "Shop.Program", "in_app": True}]
+    }
+    assert any("AggregateException" in component for component in group(raw).components)
+
+
+@pytest.mark.third_party
 def test_exception_group_parent_without_frames_is_skipped():
     raw = load_third_party("exception-groups-two-types.json")
     components = group(raw).components
@@ -172,6 +198,7 @@ def test_node_scoped_fingerprint_with_default():
     assert grouping.components[-1] == "fingerprint: scoped-fingerprint"
 
 
+@pytest.mark.third_party
 def test_third_party_custom_fingerprints():
     client = load_third_party("grouping_inputs__custom-fingerprint.json")
     both = load_third_party("custom-fingerprint-client-and-server-rule.json")
@@ -222,6 +249,7 @@ def test_fingerprint_variables():
     assert hash_of(other_transaction) != hash_of(raw)
 
 
+@pytest.mark.third_party
 def test_fingerprint_message_variable_is_parameterized():
     raw = load_third_party("custom-fingerprint-message-parameterization.json")
     assert group(raw).components[0] == (

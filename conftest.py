@@ -1,0 +1,26 @@
+"""Suite-wide pytest setup: test-only settings and the opt-in third-party checks."""
+
+import pytest
+
+from tests.shared import THIRD_PARTY_DIR
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests create and log in users by the hundred; the production hasher (PBKDF2, a million
+    # iterations) would spend most of a view test's time hashing. Only this test process uses
+    # MD5: servers the live tests start read the real settings, and so do their users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect the `third_party` checks when there is no shared folder to read them from."""
+    if THIRD_PARTY_DIR is not None:
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("third_party") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
