@@ -10,6 +10,7 @@ folder is there: $SHARED_DIR if set, else ../shared next to the repository root.
 """
 
 import os
+import subprocess
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,18 @@ def _shared_dir() -> Path | None:
 
 SHARED_DIR: Path | None = _shared_dir()
 THIRD_PARTY_DIR: Path | None = SHARED_DIR / "fixtures" / "third-party" if SHARED_DIR else None
+
+
+def repository_files() -> list[Path]:
+    """What a clone of the repository would hold: tracked files plus new, not ignored ones."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    paths = (REPO_ROOT / name for name in listed.split("\0") if name)
+    return [path for path in paths if path.is_file()]  # minus files deleted but not committed
 
 
 def third_party_events() -> list[Path]:

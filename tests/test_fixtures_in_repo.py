@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.shared import REPO_ROOT, SDK_CAPTURES_DIR, SHARED_DIR
+from tests.shared import REPO_ROOT, SDK_CAPTURES_DIR, SHARED_DIR, repository_files
 
 # A copy of the repository collects its whole suite in well under a minute, even on a busy box.
 TIMEOUT = 300
@@ -50,18 +50,6 @@ def test_only_tests_shared_knows_where_the_shared_folder_is():
         and SHARED_PATH_PATTERN.search(path.read_text(encoding="utf-8"))
     ]
     assert offenders == []
-
-
-def repository_files() -> list[Path]:
-    """What a clone of the repository would hold: tracked files plus new, not ignored ones."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    paths = (REPO_ROOT / name for name in listed.split("\0") if name)
-    return [path for path in paths if path.is_file()]  # minus files deleted but not committed
 
 
 @pytest.fixture(scope="module")
