@@ -1,6 +1,6 @@
 """Settings, all read from environment variables with defaults that run with nothing installed.
 
-Every variable is listed in the README's configuration table; keep the two in step.
+Every variable is listed in docs/configuration.md (tests/test_docs.py checks it).
 """
 
 import os
