@@ -164,7 +164,9 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Empty (the default) means email is off: no alert email is even attempted, and the UI says
+# so where alerts are set up (alerts/email_config.py). Setting it turns delivery on.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
