@@ -279,6 +279,10 @@ CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
     "task": "alerts.tasks.flush_overdue_alerts",
     "schedule": 60.0,
 }
+# Alert tasks have a queue (and a worker, bugsink/workers.py) of their own: a mail server or
+# webhook that never answers holds up alert delivery for its timeout, never digestion. A worker
+# started without -Q consumes only the default queue ("celery"), not this one.
+CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # --- end of alerts settings -------------------------------------------------------------------
 
 # --- Issue #4: project quotas (events/ingest/quota.py) -----------------------------------------
