@@ -1,28 +1,54 @@
 """The one door from digestion (and triage actions) to alerting.
 
-Digestion calls `queue_alert` inside its transaction; the Celery task is published only once that
-transaction commits, so an alert never speaks of an Issue state that was rolled back.
+Digestion calls `queue_alerts` inside its transaction; the Celery tasks are published only once
+that transaction commits, so an alert never speaks of an Issue state that was rolled back.
 """
 
+import logging
+from collections.abc import Iterable
 from typing import Literal
 
 from django.db import transaction
 
+from alerts.email_config import email_is_configured
+
 AlertKind = Literal["new_issue", "regression", "unmute"]
+
+logger = logging.getLogger("bugsink.alerts")
 
 
 def queue_alert(kind: AlertKind, issue_id: int) -> None:
+    queue_alerts([(kind, issue_id)])
+
+
+def queue_alerts(alerts: Iterable[tuple[AlertKind, int]]) -> None:
+    """Publish one alert task per (kind, issue id) once the current transaction commits.
+
+    Without email only webhooks can deliver: alerts of projects without an active webhook are
+    dropped here, so a server with no mail set up does no alert work at all.
+    """
     from alerts.tasks import issue_alert
 
-    transaction.on_commit(lambda: _publish(issue_alert, kind, issue_id))
+    alerts = list(alerts)
+    if alerts and not email_is_configured():
+        reachable = _issues_with_active_webhook({issue_id for _, issue_id in alerts})
+        alerts = [(kind, issue_id) for kind, issue_id in alerts if issue_id in reachable]
+    for kind, issue_id in alerts:
+        transaction.on_commit(lambda k=kind, i=issue_id: _publish(issue_alert, k, i))
+
+
+def _issues_with_active_webhook(issue_ids: set[int]) -> set[int]:
+    from alerts.models import Webhook
+    from issues.models import Issue
+
+    projects = Webhook.objects.filter(is_active=True).values("project_id")
+    return set(
+        Issue.objects.filter(pk__in=issue_ids, project_id__in=projects).values_list("pk", flat=True)
+    )
 
 
 def _publish(task, kind: AlertKind, issue_id: int) -> None:
     try:
         task.apply_async(args=[kind, issue_id], retry=False)
     except Exception:  # broker down: alerts are best effort, digestion must go on
-        import logging
-
-        logging.getLogger("bugsink.alerts").warning(
-            "could not enqueue %s alert for issue %s", kind, issue_id, exc_info=True
-        )
+        logger.warning("could not enqueue %s alert for issue %s", kind, issue_id, exc_info=True)

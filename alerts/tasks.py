@@ -15,6 +15,7 @@ from django.utils import timezone
 from alerts.coalesce import LOST_FLUSH_GRACE, record_alert, take_pending
 from alerts.context import build_items
 from alerts.email import build_alert_email
+from alerts.email_config import email_is_configured
 from alerts.models import AlertWindow, Webhook
 from alerts.outbound import WebhookFailed, WebhookRefused, WebhookRejected, post_json
 from alerts.payloads import build_payload
@@ -26,7 +27,7 @@ logger = logging.getLogger("bugsink.alerts")
 
 @shared_task(name="alerts.tasks.issue_alert", acks_late=True)
 def issue_alert(kind: str, issue_id: int) -> None:
-    """Entry point from digestion (via alerts.notify.queue_alert)."""
+    """Entry point from digestion (via alerts.notify.queue_alerts)."""
     flush = record_alert(kind, issue_id)
     if flush is not None:
         flush_project_alerts.apply_async(args=[flush.project_id], countdown=flush.countdown)
@@ -42,8 +43,9 @@ def flush_project_alerts(project_id: int) -> int:
     # The rows are gone once taken: from here alerts are at-most-once, which beats a worker
     # crash re-sending a summary to everyone.
     batch = [[kind, issue_id] for kind, issue_id in pending]
-    for address in alert_recipients(project):
-        send_alert_email.apply_async(args=[project_id, batch, address])
+    if email_is_configured():
+        for address in alert_recipients(project):
+            send_alert_email.apply_async(args=[project_id, batch, address])
     webhook_ids = Webhook.objects.filter(project_id=project_id, is_active=True).values_list(
         "id", flat=True
     )
@@ -71,6 +73,8 @@ def flush_overdue_alerts() -> list[int]:
     max_retries=settings.ALERT_DELIVERY_MAX_RETRIES,
 )
 def send_alert_email(self, project_id: int, batch: list[list], address: str) -> bool:
+    if not email_is_configured():
+        return False  # queued before a restart that turned email off: nowhere to send it
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return False

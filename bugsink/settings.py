@@ -164,7 +164,9 @@ LOGIN_REDIRECT_URL = "/"
 
 # --- Email ------------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+# Empty (the default) means email is off: no alert email is even attempted, and the UI says
+# so where alerts are set up (alerts/email_config.py). Setting it turns delivery on.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
@@ -277,6 +279,10 @@ CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
     "task": "alerts.tasks.flush_overdue_alerts",
     "schedule": 60.0,
 }
+# Alert tasks have a queue (and a worker, bugsink/workers.py) of their own: a mail server or
+# webhook that never answers holds up alert delivery for its timeout, never digestion. A worker
+# started without -Q consumes only the default queue ("celery"), not this one.
+CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # --- end of alerts settings -------------------------------------------------------------------
 
 # --- Issue #4: project quotas (events/ingest/quota.py) -----------------------------------------

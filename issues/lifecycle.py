@@ -13,7 +13,7 @@ A new Issue gets a new-issue alert. Reads and writes are per batch, not per even
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from alerts.notify import queue_alert
+from alerts.notify import queue_alerts
 from issues.counters import ProjectCounters, describe
 from issues.models import Issue, IssueActivity, Release
 from issues.releases import is_older, record_releases
@@ -153,5 +153,4 @@ def _write(batch: _Batch) -> None:
         issue = batch.issues[issue_id]
         Issue.objects.filter(pk=issue_id).update(**{f: getattr(issue, f) for f in STATE_FIELDS})
     IssueActivity.objects.bulk_create(batch.activities)
-    for kind, issue_id in batch.alerts:
-        queue_alert(kind, issue_id)
+    queue_alerts(batch.alerts)

@@ -1,14 +1,33 @@
-"""Project alert switches and webhooks (models from the alerts app), for team admins."""
+"""Alerts in the UI (models from the alerts app): a project's switches and webhooks, for team
+admins, and each user's own alert emails."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
-from projects.access import is_team_admin, project_for
-from projects.forms import AlertSwitchesForm, WebhookForm
+from projects.access import is_team_admin, project_for, visible_projects
+from projects.forms import AlertSubscriptionsForm, AlertSwitchesForm, WebhookForm
+
+
+@login_required
+def my_alerts(request: HttpRequest) -> HttpResponse:
+    """Which projects' alert emails the user gets; any member can opt out of any of them."""
+    projects = list(visible_projects(request.user).order_by("team__name", "name", "pk"))
+    data = request.POST if request.method == "POST" else None
+    form = AlertSubscriptionsForm(request.user, projects, data=data)
+    if data is not None and form.is_valid():
+        form.save()
+        messages.success(request, "Your alert settings are saved.")
+        return redirect("my-alerts")
+    return render(
+        request,
+        "projects/my_alerts.html",
+        {"form": form, "email_configured": email_is_configured()},
+    )
 
 
 @login_required

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
 from events.models import Event, IngestRejection
 from issues import charts
@@ -63,6 +64,7 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
             "alert_form": AlertSwitchesForm(instance=ProjectAlertSettings.for_project(project.pk)),
             "webhooks": Webhook.objects.filter(project=project).order_by("pk"),
             "webhook_form": WebhookForm(),
+            "email_configured": email_is_configured(),
             "quota_minute": getattr(settings, "INGEST_QUOTA_PER_MINUTE", 0),
             "quota_hour": getattr(settings, "INGEST_QUOTA_PER_HOUR", 0),
             "rejections": IngestRejection.objects.filter(

@@ -1,4 +1,5 @@
-"""A real running stack for end-to-end tests: gunicorn and a Celery worker as subprocesses.
+"""A real running stack for end-to-end tests: gunicorn and the Celery workers as subprocesses,
+started the way ./run starts them (bugsink/workers.py: one worker for digestion, one for alerts).
 
 Two configurations, as users run them:
 - "embedded": SQLite file + kombu filesystem broker (the quick-start default);
@@ -144,10 +145,13 @@ class LiveStack:
         raise RuntimeError("gunicorn did not start listening")
 
     def start_worker(self) -> None:
+        """Start the Celery workers (digestion with beat, alerts) under their one supervisor.
+
+        `self.worker` is the supervisor; both workers log to worker.log.
+        """
         self.worker = self._spawn(
             [
-                sys.executable, "-m", "celery", "-A", "bugsink", "worker", "--beat",
-                "--pool", "solo", "--loglevel", "INFO",
+                sys.executable, "-m", "bugsink.workers", "--loglevel", "INFO",
                 "--schedule", str(self.workdir / "data" / "beat-schedule"),
             ],
             "worker.log",
@@ -157,8 +161,20 @@ class LiveStack:
         self._stop(self.worker)
         self.worker = None
 
+    def worker_processes(self) -> dict[str, int]:
+        """The pids of the running Celery workers, by queue ("celery", "alerts")."""
+        import psutil
+
+        assert self.worker is not None
+        found = {}
+        for child in psutil.Process(self.worker.pid).children():
+            command = child.cmdline()
+            if "-Q" in command:
+                found[command[command.index("-Q") + 1]] = child.pid
+        return found
+
     def kill_worker(self) -> None:
-        """SIGKILL the worker and everything it started: no chance to clean up or ack."""
+        """SIGKILL the workers and everything they started: no chance to clean up or ack."""
         assert self.worker is not None
         os.killpg(self.worker.pid, signal.SIGKILL)
         self.worker.wait(timeout=10)
@@ -183,6 +199,10 @@ class LiveStack:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+
+    def log_bytes(self, name: str) -> bytes:
+        path = self.workdir / name
+        return path.read_bytes() if path.exists() else b""
 
     def log(self, name: str) -> str:
         path = self.workdir / name

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-import requests
 
 from alerts.tests.servers import SmtpServer, WebhookReceiver
 from tests.conftest import stack_kind
-from tests.envelopes import auth_headers, envelope_url, event_envelope
+from tests.envelopes import post_events
 from tests.live import LiveStack
 from tests.sdk import run_sdk
 from tests.shared import REPO_ROOT
@@ -186,23 +185,13 @@ ProjectAlertSettings.objects.create(project=project, coalesce_seconds=30)
 """
 
 
-def post_events(dsn: str, events: list[dict]) -> set[str]:
-    url, headers = envelope_url(dsn), auth_headers(dsn)
-    event_ids = set()
-    with requests.Session() as session:
-        for event in events:
-            event_id, body, envelope_headers = event_envelope(event)
-            response = session.post(url, data=body, headers={**headers, **envelope_headers})
-            assert response.status_code == 200, response.text
-            event_ids.add(event_id)
-    return event_ids
-
-
 @contextmanager
 def more_workers(stack: LiveStack, concurrency: int = 2) -> Iterator[None]:
-    """A second Celery worker (prefork) beside the stack's own, so alerts race for real."""
+    """A further Celery worker (prefork, both queues) beside the stack's own, so digestion and
+    alerts race for real."""
     cmd = [sys.executable, "-m", "celery", "-A", "bugsink", "worker", "--pool", "prefork",
-           "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", "extra@%h"]  # fmt: skip
+           "--concurrency", str(concurrency), "--loglevel", "INFO", "-n", "extra@%h",
+           "-Q", "celery,alerts"]  # fmt: skip
     with open(stack.workdir / "extra-worker.log", "ab") as log:
         process = subprocess.Popen(
             cmd, cwd=REPO_ROOT, env=stack.env, stdout=log, stderr=subprocess.STDOUT,

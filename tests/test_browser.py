@@ -199,3 +199,68 @@ def test_pages_work_without_javascript(browser, live_stack, account):
         page.wait_for_selector(".badge.open")
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def admin_account(live_stack):
+    """An admin of the team the live stack's projects are created in, with an email address."""
+    username, password = f"e2e-admin-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    live_stack.manage("createuser", username, password, "--team", "Default", "--role", "admin",
+                      "--email", f"{username}@example.com")  # fmt: skip
+    return username, password
+
+
+def assert_label_toggles(page, label, text) -> None:
+    """The checkbox sits inside its label, on the text's line, and a click on the text flips it."""
+    checkbox = label.locator("input[type=checkbox]")
+    assert checkbox.count() == 1
+    box, words = checkbox.bounding_box(), text.bounding_box()
+    assert box["y"] < words["y"] + words["height"] and words["y"] < box["y"] + box["height"]
+    before = checkbox.is_checked()
+    text.click()
+    assert checkbox.is_checked() is (not before)
+    text.click()
+    assert checkbox.is_checked() is before
+
+
+def test_alert_checkboxes_toggle_by_their_labels(browser, live_stack, admin_account):
+    project_id, _ = live_stack.create_project(f"labels-{uuid.uuid4().hex[:6]}")
+    context = browser.new_context(base_url=live_stack.base_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", admin_account[0])
+        page.fill("#id_password", admin_account[1])
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+
+        # The project's alert switches (team admins).
+        page.goto(f"/projects/{project_id}/settings/")
+        assert page.locator(".email-off").is_visible()  # the live stack has no EMAIL_HOST
+        for words in ("Alert on a new issue", "Alert when a resolved issue comes back",
+                      "Alert when a muted issue unmutes"):  # fmt: skip
+            label = page.locator("label", has_text=words)
+            assert_label_toggles(page, label, label.get_by_text(words, exact=True))
+        screenshot(page, "project-alert-switches")
+
+        # The user's own alert emails: one checkbox per project, saved by the form.
+        page.get_by_role("link", name="My alerts").first.click()
+        page.wait_for_url(re.compile(r"/accounts/alerts/$"))
+        assert page.locator(".email-off").is_visible()
+        name = live_stack.sql("SELECT name FROM projects_project WHERE id = %s", (project_id,))
+        label = page.locator("label", has=page.get_by_text(name[0][0], exact=True))
+        assert_label_toggles(page, label, label.locator(".name"))
+        checkbox = label.locator("input[type=checkbox]")
+        assert checkbox.is_checked()
+        label.locator(".name").click()
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector(".messages")
+        assert not checkbox.is_checked()
+        screenshot(page, "my-alerts")
+        opted_out = live_stack.sql(
+            "SELECT COUNT(*) FROM alerts_alertoptout WHERE project_id = %s", (project_id,)
+        )
+        assert opted_out == [(1,)]
+    finally:
+        context.close()

@@ -140,3 +140,70 @@ class WebhookReceiver:
             if len(snapshot) >= count or time.monotonic() > deadline:
                 return snapshot
             time.sleep(0.2)
+
+
+class SilentServer:
+    """A TCP server that accepts every connection and never says a word: an SMTP server that is
+    stuck (the client waits for the greeting until its timeout).
+
+    `stop()` closes the connections too, so a client blocked on one returns at once.
+    """
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def start(self) -> "SilentServer":
+        self.thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return  # the listener was closed
+            with self.lock:
+                self.connections.append(connection)
+
+    @property
+    def accepted(self) -> int:
+        with self.lock:
+            return len(self.connections)
+
+    def open_connections(self) -> int:
+        """Connections the client still holds open (it sends nothing before the greeting)."""
+        open_count = 0
+        with self.lock:
+            for connection in self.connections:
+                try:
+                    if connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b"":
+                        open_count += 1  # it spoke after all: still open
+                except BlockingIOError:
+                    open_count += 1  # nothing to read and no end of stream: open and waiting
+                except OSError:
+                    pass
+        return open_count
+
+    def wait_for_connections(self, count: int, timeout: float = 60) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.accepted < count:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.1)
+        return True
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.listener.close()
+        self.thread.join(timeout=5)
+        with self.lock:
+            for connection in self.connections:
+                connection.close()

@@ -38,8 +38,8 @@ class AlertRecorder:
     def __init__(self) -> None:
         self.calls: list[tuple[str, int]] = []
 
-    def __call__(self, kind: str, issue_id: int) -> None:
-        self.calls.append((kind, issue_id))
+    def __call__(self, alerts: list[tuple[str, int]]) -> None:
+        self.calls.extend(alerts)
 
     def of(self, kind: str) -> list[int]:
         return [issue_id for k, issue_id in self.calls if k == kind]
@@ -48,7 +48,7 @@ class AlertRecorder:
 @pytest.fixture
 def alerts(monkeypatch) -> AlertRecorder:
     recorder = AlertRecorder()
-    monkeypatch.setattr("issues.lifecycle.queue_alert", recorder)
+    monkeypatch.setattr("issues.lifecycle.queue_alerts", recorder)
     return recorder
 
 
