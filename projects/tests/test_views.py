@@ -9,6 +9,7 @@ from projects.models import ProjectKey, TeamMembership
 from projects.tests.factories import PASSWORD, ingest, make_user, python_event
 from projects.tests.fixtures import *  # noqa: F403 (pytest fixtures)
 from tests.asgi import asgi_post
+from tests.live import free_port
 
 # Ingestion spools into its own database on SQLite (events/routers.py): allow every alias.
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -119,6 +120,7 @@ def test_password_change(member_client, member):
 
 def test_password_reset_by_email(client, member, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_HOST = "mail.example"
     assert client.get(reverse("password_reset")).status_code == 200
     client.post(reverse("password_reset"), {"email": member.email})
     (message,) = mail.outbox
@@ -214,3 +216,24 @@ def test_project_list_query_count_is_constant(client, member, django_assert_num_
     with django_assert_num_queries(len(one.captured_queries)):
         response = client.get(reverse("project-list"))
     assert len(response.context["projects"]) == 6
+
+
+def test_password_reset_with_email_off_says_so(client, member, settings):
+    settings.EMAIL_HOST = ""
+    for response in (
+        client.get(reverse("password_reset")),
+        client.post(reverse("password_reset"), {"email": member.email}),
+    ):
+        assert response.status_code == 503
+        assert b"Email is not configured" in response.content
+        assert b"changepassword" in response.content
+    assert mail.outbox == []
+
+
+def test_password_reset_with_a_refusing_mail_server_is_no_500(client, member, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = free_port()  # nothing listens: the connection is refused
+    response = client.post(reverse("password_reset"), {"email": member.email})
+    assert response.status_code == 302  # the usual "sent" page: it never tells who has an account
+    assert response["Location"] == reverse("password_reset_done")
