@@ -211,6 +211,11 @@ CASES = [
         id="event-item-is-array",
     ),
     pytest.param(
+        Case(400, "too_many_events", "at most one event or transaction item",
+             lambda t: with_key(t, envelope(*[({"type": "event"}, event_json())] * 3))),
+        id="three-events-in-one-envelope",
+    ),
+    pytest.param(
         Case(400, "bad_json", "neither JSON nor",
              lambda t: Req(b"this is certainly not JSON", auth(t.key), endpoint="store")),
         id="store-body-not-json",
