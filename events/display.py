@@ -124,8 +124,12 @@ def size_notes(document: dict[str, Any]) -> list[str]:
     """What was cut from an event sent over the size limit (events/oversize.py), in words."""
     notes = []
     for error in document.get("errors") or []:
-        if error.get("type") == "trimmed" and "over the limit" in str(error.get("reason", "")):
-            notes.append(f"{error['reason']}: trimmed {error.get('name', '')}")
+        sent, limit = error.get("sent_bytes"), error.get("limit")
+        if error.get("type") == "trimmed" and isinstance(sent, int) and isinstance(limit, int):
+            notes.append(
+                f"Sent with {sent:,} bytes, over the event limit of {limit:,}: "
+                f"trimmed {error.get('name', '')}"
+            )
     return notes
 
 

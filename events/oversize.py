@@ -67,6 +67,8 @@ def fit_event(event: NormalizedEvent, max_bytes: int, sent_bytes: int) -> None:
                 "type": "trimmed",
                 "name": what,
                 "reason": f"event of {sent_bytes} bytes over the limit of {max_bytes} bytes",
+                "sent_bytes": sent_bytes,
+                "limit": max_bytes,
             }
         )
 

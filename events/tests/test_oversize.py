@@ -141,6 +141,8 @@ def test_a_recursion_error_is_fitted_keeping_both_ends_and_their_locals():
         "type": "trimmed",
         "name": "frames.vars",
         "reason": f"event of {sent} bytes over the limit of {MIB} bytes",
+        "sent_bytes": sent,
+        "limit": MIB,
     } in event.errors
 
 

@@ -77,7 +77,7 @@ def test_a_recursion_error_is_accepted_trimmed_and_shown(target, recursion_envel
     page = client.get(reverse("event-detail", args=(project.pk, issue.pk, event.pk)))
     html = page.content.decode()
     assert f"… {end - start} frames omitted …" in html
-    assert f"event of {sent} bytes over the limit of" in html
+    assert f"Sent with {sent:,} bytes, over the event limit of 1,048,576: trimmed" in html
     assert html.count('class="function">recurse<') == len(frames) - 1
 
 
