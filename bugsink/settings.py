@@ -216,6 +216,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # --- Ingestion limits (bytes) -----------------------------------------------------------------
 INGEST_MAX_REQUEST_BYTES = env_int("INGEST_MAX_REQUEST_BYTES", 20 * 1024 * 1024)
 INGEST_MAX_DECOMPRESSED_BYTES = env_int("INGEST_MAX_DECOMPRESSED_BYTES", 100 * 1024 * 1024)
+# Events above this size (as sent, decompressed) are still accepted, up to the decompressed-body
+# limit, and trimmed by digestion to about this size (events/oversize.py). Feedback and user
+# report items above it are refused (413).
 INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
 INGEST_MAX_ATTACHMENT_BYTES = env_int("INGEST_MAX_ATTACHMENT_BYTES", 20 * 1024 * 1024)
 # Seconds a client may take to send a request body before it is cut off (408).

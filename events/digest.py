@@ -15,7 +15,7 @@ import gc
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
+from events.oversize import fit_event
 from events.routers import spool_database
 from events.spool_format import json_size, unpack
 from events.spool_lock import spool_write_lock
@@ -45,6 +46,8 @@ BATCH_JSON_BYTES = 4 * 1024 * 1024
 
 # Rows per multi-row INSERT: 4 parameters each stays below SQLite's oldest limit of 999.
 _ROWS_PER_STATEMENT = 200
+# Spool rows fetched from the database at a time.
+_FETCH_CHUNK_ROWS = 50
 
 
 @dataclass(slots=True)
@@ -56,6 +59,7 @@ class Spooled:
     received_at: datetime
     payload: bytes
     remote_addr: str
+    json_bytes: int  # the size of the event's JSON as it was sent
 
 
 @dataclass
@@ -162,11 +166,15 @@ def _spooled(project_id: int, batch_size: int) -> tuple[list[Spooled], bool]:
     )
     batch: list[Spooled] = []
     json_bytes = 0
-    for row in rows:
-        json_bytes += json_size(row[3])
-        if batch and json_bytes > BATCH_JSON_BYTES:
-            return batch, True
-        batch.append(Spooled(*row))
+    # Rows are fetched a chunk at a time, so the batch's end is found without first holding
+    # every row of a batch_size of events that are each up to INGEST_MAX_DECOMPRESSED_BYTES.
+    with closing(rows.iterator(chunk_size=_FETCH_CHUNK_ROWS)) as fetched:
+        for row in fetched:
+            size = json_size(row[3])
+            json_bytes += size
+            if batch and json_bytes > BATCH_JSON_BYTES:
+                return batch, True
+            batch.append(Spooled(*row, size))
     return batch, len(batch) == batch_size
 
 
@@ -213,6 +221,9 @@ def _parse(raw: Spooled) -> Pending:
     event = normalize_event(
         data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr
     )
+    del data  # an oversized event's parse is the biggest thing in memory: let it go now
+    if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
+        fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
     grouping = compute_grouping(event)
     return Pending(
         raw=raw,

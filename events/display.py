@@ -38,6 +38,10 @@ class ExceptionView:
     handled: bool | None
     frames: list[Frame] = field(default_factory=list)
     frames_omitted: list[int] | None = None
+    # How many frames are missing, and before which shown frame the marker goes (frames are
+    # shown innermost first, so the gap comes after the innermost frames that were kept).
+    omitted_count: int = 0
+    omitted_position: int = 0
 
 
 def load_document(event: Event) -> dict[str, Any]:
@@ -81,32 +85,52 @@ def _frame(frame: dict[str, Any]) -> Frame:
     )
 
 
+def _with_gap(view: ExceptionView, stacktrace: dict[str, Any]) -> ExceptionView:
+    """Where the stack trace's `frames_omitted` gap is, in the frames as shown."""
+    omitted = stacktrace.get("frames_omitted")
+    if isinstance(omitted, list) and len(omitted) == 2 and omitted[1] > omitted[0]:
+        view.frames_omitted = omitted
+        view.omitted_count = omitted[1] - omitted[0]
+        view.omitted_position = max(0, len(view.frames) - omitted[0])
+    return view
+
+
 def exceptions(document: dict[str, Any]) -> list[ExceptionView]:
     """Newest (main) exception first; frames innermost first, where the error happened."""
     result = []
     for exc in reversed(document.get("exceptions") or []):
         stacktrace = exc.get("stacktrace") or {}
         mechanism = exc.get("mechanism") or {}
-        result.append(
-            ExceptionView(
-                type=exc.get("type") or "",
-                value=exc.get("value") or "",
-                module=exc.get("module") or "",
-                mechanism=str(mechanism.get("type") or ""),
-                handled=exc.get("handled"),
-                frames=[_frame(f) for f in reversed(stacktrace.get("frames") or [])],
-                frames_omitted=stacktrace.get("frames_omitted"),
-            )
+        view = ExceptionView(
+            type=exc.get("type") or "",
+            value=exc.get("value") or "",
+            module=exc.get("module") or "",
+            mechanism=str(mechanism.get("type") or ""),
+            handled=exc.get("handled"),
+            frames=[_frame(f) for f in reversed(stacktrace.get("frames") or [])],
         )
+        result.append(_with_gap(view, stacktrace))
     if not result and document.get("stacktrace"):
-        frames = document["stacktrace"].get("frames") or []
-        result.append(
-            ExceptionView(
-                type="", value="", module="", mechanism="", handled=None,
-                frames=[_frame(f) for f in reversed(frames)],
-            )
+        stacktrace = document["stacktrace"]
+        view = ExceptionView(
+            type="", value="", module="", mechanism="", handled=None,
+            frames=[_frame(f) for f in reversed(stacktrace.get("frames") or [])],
         )  # fmt: skip
+        result.append(_with_gap(view, stacktrace))
     return result
+
+
+def size_notes(document: dict[str, Any]) -> list[str]:
+    """What was cut from an event sent over the size limit (events/oversize.py), in words."""
+    notes = []
+    for error in document.get("errors") or []:
+        sent, limit = error.get("sent_bytes"), error.get("limit")
+        if error.get("type") == "trimmed" and isinstance(sent, int) and isinstance(limit, int):
+            notes.append(
+                f"Sent with {sent:,} bytes, over the event limit of {limit:,}: "
+                f"trimmed {error.get('name', '')}"
+            )
+    return notes
 
 
 def breadcrumbs(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -151,5 +175,6 @@ def event_context(event: Event) -> dict[str, Any]:
         "user_info": flat_items(document.get("user")),
         "event_tags": document.get("tags") or [],
         "event_contexts": contexts(document),
+        "size_notes": size_notes(document),
         "extra": flat_items(document.get("extra")),
     }

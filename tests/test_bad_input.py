@@ -211,6 +211,11 @@ CASES = [
         id="event-item-is-array",
     ),
     pytest.param(
+        Case(400, "too_many_events", "at most one event or transaction item",
+             lambda t: with_key(t, envelope(*[({"type": "event"}, event_json())] * 3))),
+        id="three-events-in-one-envelope",
+    ),
+    pytest.param(
         Case(400, "bad_json", "neither JSON nor",
              lambda t: Req(b"this is certainly not JSON", auth(t.key), endpoint="store")),
         id="store-body-not-json",
@@ -272,8 +277,15 @@ CASES = [
     ),
     pytest.param(
         Case(413, "event_too_large", "exceeds the limit of 1048576 bytes",
-             lambda t: with_key(t, event_envelope(event_json(extra={"blob": "x" * MIB})))),
-        id="event-item-over-1mib",
+             lambda t: with_key(t, envelope(({"type": "user_report"}, orjson.dumps(
+                 {"event_id": uuid.uuid4().hex, "comments": "x" * MIB}))))),
+        id="user-report-over-1mib",
+    ),
+    pytest.param(
+        # Events over the event limit are trimmed by digestion, but must still be objects.
+        Case(400, "bad_json", "event item must be a JSON object",
+             lambda t: with_key(t, event_envelope(b"[" + b"1," * MIB + b"1]"))),
+        id="event-item-over-1mib-not-an-object",
     ),
     pytest.param(
         Case(413, "decompressed_too_large", "decompresses to more than",

@@ -4,6 +4,13 @@ Nothing here understands the event beyond "it is a JSON object with an id": the 
 happens in digestion, off the request path. Everything is validated before anything is
 written, and nothing here touches the database: the caller spools `rows` (group commit) and
 stores `others` (attachments, feedback) off the event loop.
+
+Events over INGEST_MAX_EVENT_BYTES (a deep recursion's stack with its locals is easily 10 MB)
+are taken as well, up to the decompressed-body limit, and trimmed by digestion
+(events/oversize.py). They are not parsed here: parsing takes the GIL for tens of milliseconds
+per 10 MB, and a payload of tiny containers costs ten times its size in memory, which is the
+event loop's and every other request's problem. Their outline is checked instead (a JSON object)
+and their id comes from the envelope header, where SDKs put it.
 """
 
 import re
@@ -71,21 +78,37 @@ def decode_json_object(payload: bytes, what: str) -> dict:
 
 
 def _check_event_size(payload: bytes) -> None:
+    """For items that are not events (feedback, user reports): those are refused when big."""
     if len(payload) > settings.INGEST_MAX_EVENT_BYTES:
         raise PayloadTooLarge(
-            f"event of {len(payload)} bytes exceeds the limit of "
+            f"item of {len(payload)} bytes exceeds the limit of "
             f"{settings.INGEST_MAX_EVENT_BYTES} bytes",
             reason="event_too_large",
         )
+
+
+# Outline of an oversized event: how far from either end to look for its braces.
+_OUTLINE_WINDOW = 4096
+
+
+def decode_event(payload: bytes, what: str) -> dict | None:
+    """The event as a dict; None for an oversized one, whose outline alone is checked."""
+    if len(payload) <= settings.INGEST_MAX_EVENT_BYTES:
+        return decode_json_object(payload, what)
+    head = payload[:_OUTLINE_WINDOW].lstrip()
+    tail = payload[-_OUTLINE_WINDOW:].rstrip()
+    if not (head.startswith(b"{") and tail.endswith(b"}")):
+        raise BadRequest(f"{what} must be a JSON object", reason="bad_json")
+    return None
 
 
 def accept_store_body(
     project_id: int, data: bytes, received_at: datetime, remote_addr: str
 ) -> Accepted:
     """The legacy /store/ endpoint: the body is one event."""
-    _check_event_size(data)
-    event = decode_json_object(data, "event")
-    event_id = normalize_event_id(event.get("event_id")) or uuid.uuid4().hex
+    event = decode_event(data, "event")
+    event_id = normalize_event_id(event.get("event_id")) if event else None
+    event_id = event_id or uuid.uuid4().hex
     return Accepted(event_id, rows=[_row(project_id, event_id, data, received_at, remote_addr)])
 
 
@@ -100,10 +123,11 @@ def accept_envelope(
     # envelope, so the SDK's retry (or the user's fix) cannot half-duplicate it.
     for item in envelope.items:
         if item.type == "event":
-            _check_event_size(item.payload)
-            event = decode_json_object(item.payload, "event item")
+            event = decode_event(item.payload, "event item")
             # The envelope header's event_id wins over the payload's (protocol rule).
-            event_id = envelope_event_id or normalize_event_id(event.get("event_id"))
+            event_id = envelope_event_id
+            if event_id is None and event is not None:
+                event_id = normalize_event_id(event.get("event_id"))
             event_id = event_id or uuid.uuid4().hex
             rows.append(_row(project_id, event_id, item.payload, received_at, remote_addr))
         elif item.type == "attachment":

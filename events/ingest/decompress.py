@@ -81,9 +81,13 @@ def _brotli_chunks(body: bytes) -> Iterator[bytes]:
     d = brotli.Decompressor()
     yield d.process(body, output_buffer_limit=CHUNK)
     while not d.is_finished():
-        if d.can_accept_more_data():
+        # can_accept_more_data() is no sign of truncation: it turns true while the decoder still
+        # holds output (a very compressible body, e.g. a deep stack trace). A call that makes
+        # no progress without more input is.
+        chunk = d.process(b"", output_buffer_limit=CHUNK)
+        if not chunk and not d.is_finished():
             raise EOFError("brotli stream is truncated")
-        yield d.process(b"", output_buffer_limit=CHUNK)
+        yield chunk
 
 
 def _zstd_chunks(body: bytes) -> Iterator[bytes]:

@@ -9,6 +9,11 @@ import orjson
 
 from .errors import BadRequest
 
+# The protocol allows one event or one transaction per envelope. Enforced here, while reading
+# item headers: quotas are checked per request, so an envelope of 10,000 events would otherwise
+# be 10,000 events let in by one check.
+SINGLE_ITEM_TYPES = frozenset({"event", "transaction"})
+
 
 @dataclass
 class Item:
@@ -46,6 +51,7 @@ def parse_envelope(data: bytes) -> Envelope:
 
     pos = header_end + 1
     size = len(data)
+    single_seen: str | None = None
     while pos < size:
         line_end = data.find(b"\n", pos)
         if line_end == -1:
@@ -57,6 +63,15 @@ def parse_envelope(data: bytes) -> Envelope:
         headers = _json_object_line(line, f"header of item {len(envelope.items) + 1}")
         if not isinstance(headers.get("type"), str) or not headers["type"]:
             raise BadRequest(f"item {len(envelope.items) + 1} has no type", reason="bad_envelope")
+        if headers["type"] in SINGLE_ITEM_TYPES:
+            if single_seen is not None:
+                raise BadRequest(
+                    "an envelope carries at most one event or transaction item; item "
+                    f"{len(envelope.items) + 1} is a {headers['type']} after a {single_seen}: "
+                    "send each event in an envelope of its own",
+                    reason="too_many_events",
+                )
+            single_seen = headers["type"]
         payload, pos = _read_payload(data, pos, headers, len(envelope.items) + 1)
         envelope.items.append(Item(headers=headers, payload=payload))
     return envelope
