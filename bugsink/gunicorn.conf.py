@@ -7,7 +7,7 @@ threads (bugsink/asgi.py).
 
 import os
 
-bind = os.environ.get("BIND", "127.0.0.1:8000")
+bind = os.environ.get("BIND") or "127.0.0.1:8000"  # bugsink/bind.py's DEFAULT_BIND
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "bugsink.gunicorn_worker.Worker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
