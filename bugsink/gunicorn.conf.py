@@ -7,9 +7,13 @@ threads (bugsink/asgi.py).
 
 import os
 
-bind = os.environ.get("BIND", "127.0.0.1:8000")
+bind = os.environ.get("BIND") or "127.0.0.1:8000"  # bugsink/bind.py's DEFAULT_BIND
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 worker_class = "bugsink.gunicorn_worker.Worker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5
+# Connections (or requests in progress) one worker holds before it answers 503. Far above any
+# client's concurrency (a benchmark at concurrency 512 must never get one), low enough that idle
+# connections cannot pile up without end.
+worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "1024"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from bugsink.bind import DEFAULT_BIND, base_url_from_bind
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -54,7 +56,21 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("DEBUG", False)
-BASE_URL = env_str("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def _base_url() -> str:
+    """BASE_URL if set, else where the server listens (BIND): the quick start prints the URL
+    and DSN of the port it really serves on."""
+    configured = env_str("BASE_URL")
+    if configured:
+        return configured.rstrip("/")
+    try:
+        return base_url_from_bind(env_str("BIND") or DEFAULT_BIND)
+    except ValueError:  # gunicorn refuses such a BIND itself, with its own message
+        return base_url_from_bind(DEFAULT_BIND)
+
+
+BASE_URL = _base_url()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [BASE_URL])
 
