@@ -15,6 +15,7 @@ an Issue; stop everything with SIGTERM. Prints one result line; on failure, also
 from __future__ import annotations
 
 import argparse
+import http.server
 import os
 import shelve
 import signal
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 import uuid
@@ -40,7 +42,21 @@ VENV_BIN = Path(sys.executable).parent
 # gains one; each must still be running when the event is an Issue and stop cleanly on SIGTERM.
 PROCESSES: dict[str, list[str]] = {
     "web": ["gunicorn", "-c", "bugsink/gunicorn.conf.py", "bugsink.asgi"],
-    "worker": ["celery", "-A", "bugsink", "worker", "--concurrency", "2"],
+    "digest-worker": ["celery", "-A", "bugsink", "worker", "-Q", "celery", "-n", "digest@%h"],
+    "alert-worker": [
+        "celery",
+        "-A",
+        "bugsink",
+        "worker",
+        "-Q",
+        "alerts",
+        "-n",
+        "alerts@%h",
+        "--pool",
+        "threads",
+        "--concurrency",
+        "4",
+    ],  # fmt: skip
     "beat": ["celery", "-A", "bugsink", "beat"],
 }
 
@@ -53,6 +69,7 @@ SETUP: list[list[str]] = [
 
 DIGEST_TIMEOUT = 60.0
 STOP_TIMEOUT = 20.0
+ALERT_TIMEOUT = 60.0
 
 
 class ParityFailure(Exception):
@@ -98,6 +115,10 @@ class Deployment:
             "BUGSINK_DATA_DIR": str(self.workdir / "data"),
             # Beat's sweep fires within the run, so beat is seen doing its job (not only alive).
             "DIGEST_SWEEP_INTERVAL": "2",
+            # The new Issue's alert goes out within the run, to the check's own webhook receiver
+            # on loopback (refused as a private address unless allowed).
+            "ALERT_COALESCE_SECONDS": "1",
+            "ALERT_WEBHOOK_ALLOW_PRIVATE": "true",
             "DJANGO_SUPERUSER_PASSWORD": uuid.uuid4().hex,
             "PYTHONUNBUFFERED": "1",
         }
@@ -199,12 +220,56 @@ class Deployment:
             time.sleep(0.2)
         raise ParityFailure(f"the event was not digested into an Issue in {DIGEST_TIMEOUT:.0f}s")
 
+    def add_webhook(self, project_id: int, url: str) -> None:
+        with psycopg.connect(self.database_dsn) as conn:
+            conn.execute(
+                "INSERT INTO alerts_webhook"
+                " (project_id, kind, url, is_active, created_at, last_error)"
+                " VALUES (%s, 'generic', %s, true, now(), '')",
+                (project_id, url),
+            )
+
     def beat_runs(self) -> int:
         """How often beat sent the sweep, from its schedule file (written at its clean stop)."""
         path = self.workdir / "data" / "celerybeat-schedule"
         with shelve.open(str(path), flag="r") as schedule:
             entry = schedule["entries"].get("sweep-undigested")
             return entry.total_run_count if entry is not None else 0
+
+
+class WebhookReceiver:
+    """A real HTTP server on loopback that keeps the bodies of the webhook posts it gets."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the name http.server calls
+                length = int(self.headers.get("Content-Length") or 0)
+                receiver.bodies.append(self.rfile.read(length))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait_for_post(self, deployment: Deployment, timeout: float) -> bytes:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            deployment.check_running()
+            if self.bodies:
+                return self.bodies[0]
+            time.sleep(0.2)
+        raise ParityFailure(f"no alert reached the webhook within {timeout:.0f}s")
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def send_event(dsn: str) -> str:
@@ -231,8 +296,16 @@ def run(deployment: Deployment) -> str:
     output = deployment.manage("manage.py", "createproject", "parity")
     dsn = output.split("DSN: ", 1)[1].strip()
     project_id = int(dsn.rsplit("/", 1)[1])
-    event_id = send_event(dsn)
-    issue_id = deployment.wait_for_issue(project_id, event_id)
+    receiver = WebhookReceiver()
+    try:
+        deployment.add_webhook(project_id, receiver.url)
+        event_id = send_event(dsn)
+        issue_id = deployment.wait_for_issue(project_id, event_id)
+        alert = receiver.wait_for_post(deployment, ALERT_TIMEOUT)
+    finally:
+        receiver.close()
+    if b"production parity check" not in alert:
+        raise ParityFailure(f"the webhook alert does not name the Issue: {alert[:300]!r}")
     time.sleep(2.5)  # one more sweep interval: beat has sent at least once
     deployment.check_running()
     codes = deployment.stop_all()
@@ -241,7 +314,7 @@ def run(deployment: Deployment) -> str:
         raise ParityFailure(f"processes did not stop cleanly on SIGTERM (exit codes): {unclean}")
     if deployment.beat_runs() < 1:
         raise ParityFailure("beat never sent the periodic sweep")
-    return f"event {event_id} is issue {issue_id}"
+    return f"event {event_id} is issue {issue_id}, its alert reached the webhook"
 
 
 def main() -> int:
@@ -255,7 +328,7 @@ def main() -> int:
     )
     parser.add_argument(
         "--redis-url",
-        default=os.environ.get("PARITY_REDIS_URL", "redis://127.0.0.1:6379/12"),
+        default=os.environ.get("PARITY_REDIS_URL", "redis://127.0.0.1:6379/11"),
         help="a Redis database of its own: it is flushed",
     )
     args = parser.parse_args()
