@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from bugsink.redirects import safe_next
 from events.display import event_context
 from events.models import Event
 from issues import charts
@@ -99,9 +100,7 @@ def bulk_action(request: HttpRequest, project_id: int) -> HttpResponse:
         Issue.objects.filter(project=project, pk__in=posted).values_list("pk", flat=True)
     )
     form = BulkForm(request.POST, issue_ids=own_ids)
-    back = request.POST.get("next") or reverse("issue-list", args=[project.pk])
-    if not back.startswith("/"):
-        back = reverse("issue-list", args=[project.pk])
+    back = safe_next(request, request.POST.get("next"), reverse("issue-list", args=[project.pk]))
     if not form.is_valid():
         messages.error(request, "Select at least one issue and an action.")
         return redirect(back)
