@@ -104,6 +104,8 @@ def team_page_context(request: HttpRequest, team: Team, can_admin: bool, **forms
         "memberships": memberships,
         "projects": Project.objects.filter(team=team).order_by("name"),
         "can_admin": can_admin,
+        # Someone looking at an open team before joining sees its name and people, not its
+        # projects or its members' email addresses.
         "can_see_projects": is_team_member(request.user, team),
         "can_join": team.is_open and not is_member,
         "roles": TeamMembership.Role.choices,

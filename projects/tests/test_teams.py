@@ -170,7 +170,8 @@ def test_members_and_outsiders_cannot_add_people_or_change_the_team(
 
 def test_open_team_can_be_joined_from_the_teams_list(client, project, admin_member, outsider):
     login(client, admin_member)
-    client.post(reverse("team-settings", args=[project.team_id]), {"name": "Team A", "is_open": "on"})
+    settings_url = reverse("team-settings", args=[project.team_id])
+    client.post(settings_url, {"name": "Team A", "is_open": "on"})
     project.team.refresh_from_db()
     assert project.team.is_open
 
@@ -179,11 +180,15 @@ def test_open_team_can_be_joined_from_the_teams_list(client, project, admin_memb
     assert [t.name for t in listing.context["open_teams"]] == ["Team A"]
     team_page = client.get(reverse("team-detail", args=[project.team_id]))
     assert team_page.status_code == 200 and team_page.context["can_join"]
-    assert project.name not in team_page.content.decode()  # projects only once joined
+    before = team_page.content.decode()
+    assert project.name not in before and admin_member.email not in before  # once joined
+    assert admin_member.username in before
     assert client.get(reverse("issue-list", args=[project.pk])).status_code == 404
     client.post(reverse("team-join", args=[project.team_id]))
     assert TeamMembership.objects.get(team=project.team, user=outsider).role == "member"
     assert client.get(reverse("issue-list", args=[project.pk])).status_code == 200
+    after = client.get(reverse("team-detail", args=[project.team_id])).content.decode()
+    assert project.name in after and admin_member.email in after
 
 
 def test_closed_team_cannot_be_joined(client, project, outsider, member):
