@@ -22,6 +22,10 @@ class ProjectAlertSettings(models.Model):
     # None: use settings.ALERT_COALESCE_SECONDS.
     coalesce_seconds = models.PositiveIntegerField(null=True, blank=True)
 
+    class Meta:
+        # Django's default plural appends an "s": "project alert settingss" in /admin/.
+        verbose_name_plural = "project alert settings"
+
     def __str__(self) -> str:
         return f"alert settings of {self.project}"
 

@@ -44,11 +44,14 @@ class MuteForm(forms.Form):
 
 
 BULK_ACTIONS = [("resolve", "Resolve"), ("mute", "Mute"), ("delete", "Delete")]
+BULK_DONE = {"resolve": "Resolved", "mute": "Muted", "delete": "Deleted"}
 
 
 class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BULK_ACTIONS)
     issue = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    # A bulk delete runs only when posted from its confirmation page, which sets this.
+    confirmed = forms.BooleanField(required=False)
 
     def __init__(self, *args, issue_ids: list[int], **kwargs) -> None:
         super().__init__(*args, **kwargs)

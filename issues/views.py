@@ -8,15 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from bugsink.redirects import safe_next
 from events.display import event_context
 from events.models import Event
 from issues import charts
 from issues.actions import ACTIONS, ActionUnavailable, run_action
-from issues.forms import MUTE_PRESETS, PERIODS, BulkForm, MuteForm
-from issues.models import Issue, IssueTagCount
+from issues.activity import activity_label
+from issues.forms import BULK_DONE, MUTE_PRESETS, PERIODS, BulkForm, MuteForm
+from issues.models import Issue, IssueActivity, IssueTagCount
 from issues.search import apply_search, filter_state, parse_search
 from projects.access import issue_for, project_for
 
@@ -99,15 +102,21 @@ def bulk_action(request: HttpRequest, project_id: int) -> HttpResponse:
         Issue.objects.filter(project=project, pk__in=posted).values_list("pk", flat=True)
     )
     form = BulkForm(request.POST, issue_ids=own_ids)
-    back = request.POST.get("next") or reverse("issue-list", args=[project.pk])
-    if not back.startswith("/"):
-        back = reverse("issue-list", args=[project.pk])
+    back = safe_next(request, request.POST.get("next"), reverse("issue-list", args=[project.pk]))
     if not form.is_valid():
         messages.error(request, "Select at least one issue and an action.")
         return redirect(back)
     action = form.cleaned_data["action"]
+    selected = Issue.objects.filter(project=project, pk__in=form.cleaned_data["issue"])
+    if action == "delete" and not form.cleaned_data["confirmed"]:
+        # Deleting cannot be undone: a page that lists what goes asks first (no JavaScript).
+        return render(
+            request,
+            "issues/bulk_delete_confirm.html",
+            {"project": project, "issues": selected.order_by("-last_seen", "-pk"), "back": back},
+        )
     done, refused = 0, []
-    for issue in Issue.objects.filter(project=project, pk__in=form.cleaned_data["issue"]):
+    for issue in selected:
         try:
             run_action(issue, action, request.user)
             done += 1
@@ -116,22 +125,21 @@ def bulk_action(request: HttpRequest, project_id: int) -> HttpResponse:
             return redirect(back)
         except ValueError as exc:
             refused.append(f"{issue.title}: {exc}")
-    messages.success(request, f"{action.capitalize()}: {done} issue(s).")
+    messages.success(request, f"{BULK_DONE[action]} {done} issue{pluralize(done)}.")
     for message in refused:
         messages.warning(request, message)
     return redirect(back)
 
 
-def _activity(issue: Issue) -> list:
-    try:
-        from issues.models import IssueActivity  # added by the state work; optional until then
-    except ImportError:
-        return []
-    return list(
+def _activity(issue: Issue) -> list[IssueActivity]:
+    activities = list(
         IssueActivity.objects.filter(issue=issue)
         .select_related("user")
         .order_by("-created_at")[:50]
     )
+    for activity in activities:
+        activity.label = activity_label(activity)
+    return activities
 
 
 def _top_tags(issue: Issue) -> list[tuple[str, list[IssueTagCount]]]:

@@ -16,7 +16,7 @@ class KeyInline(admin.TabularInline):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "is_open"]
     inlines = [MembershipInline]
 
 
@@ -24,3 +24,9 @@ class TeamAdmin(admin.ModelAdmin):
 class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "team", "created_at"]
     inlines = [KeyInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        # A project is only useful with a DSN: one made here gets a key, as createproject does.
+        if not change and not ProjectKey.objects.filter(project=form.instance).exists():
+            ProjectKey.objects.create(project=form.instance)

@@ -4,6 +4,8 @@ The invitation page is the one UI page reachable without login: the unguessable 
 link is the authorization, it works once, and it expires after INVITATION_DAYS.
 """
 
+import logging
+import smtplib
 from datetime import timedelta
 
 from django.conf import settings
@@ -11,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,11 +22,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from projects.access import admin_team_for, project_for
+from alerts.email_config import email_is_configured
+from projects.access import is_team_admin, team_for
 from projects.forms import InviteForm
-from projects.models import Invitation, TeamMembership
+from projects.models import INVITATION_DAYS, Invitation, TeamMembership
+from projects.team_views import team_page_context
 
-INVITATION_DAYS = 7
+logger = logging.getLogger(__name__)
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -32,28 +37,51 @@ def invitation_url(invitation: Invitation) -> str:
 
 @login_required
 @require_POST
-def invite(request: HttpRequest, project_id: int) -> HttpResponse:
-    project = project_for(request.user, project_id)
-    team = admin_team_for(request.user, project.team_id)
+def invite(request: HttpRequest, team_id: int) -> HttpResponse:
+    team = team_for(request.user, team_id)
+    if not is_team_admin(request.user, team):
+        raise PermissionDenied("Only the team's admins can invite people.")
     form = InviteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Invitation not sent: " + form.errors.as_text())
-        return redirect("team-members", project.pk)
+        context = team_page_context(request, team, True, invite_form=form)
+        return render(request, "projects/team.html", context, status=400)
     invitation = Invitation.objects.create(
         team=team, email=form.cleaned_data["email"], role=form.cleaned_data["role"],
         invited_by=request.user,
     )  # fmt: skip
     link = invitation_url(invitation)
-    send_mail(
-        f"You are invited to {team.name} on Bugsink",
-        f"{request.user.get_username()} invites you to the team {team.name}.\n\n"
-        f"Join here (valid for {INVITATION_DAYS} days):\n{link}\n",
-        None,
-        [invitation.email],
-        fail_silently=True,  # the admin also sees the link below, to pass on by hand
-    )
-    messages.success(request, f"Invitation for {invitation.email}: {link}")
-    return redirect("team-members", project.pk)
+    if not email_is_configured():
+        messages.warning(
+            request,
+            f"Invitation for {invitation.email} made, but this server sends no email "
+            f"(EMAIL_HOST is not set). Pass this link on yourself: {link}",
+        )
+    elif error := _send_invitation(request, invitation, link):
+        messages.warning(
+            request,
+            f"Invitation for {invitation.email} made, but the email could not be sent "
+            f"({error}). Pass this link on yourself: {link}",
+        )
+    else:
+        messages.success(request, f"Invitation emailed to {invitation.email}.")
+    return redirect("team-detail", team.pk)
+
+
+def _send_invitation(request: HttpRequest, invitation: Invitation, link: str) -> str:
+    """Email the invitation; returns "" when the mail server took it, else what went wrong."""
+    team = invitation.team
+    try:
+        send_mail(
+            f"You are invited to {team.name} on Bugsink",
+            f"{request.user.get_username()} invites you to the team {team.name}.\n\n"
+            f"Join here (valid for {INVITATION_DAYS} days):\n{link}\n",
+            None,
+            [invitation.email],
+        )
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("invitation email to %s failed: %s", invitation.email, exc)
+        return str(exc) or type(exc).__name__
+    return ""
 
 
 def _open_invitation(token: str) -> Invitation:

@@ -9,6 +9,8 @@ from django.utils.text import slugify
 class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
+    # An open team is listed to every signed-in user, who may join it (as a member) unasked.
+    is_open = models.BooleanField(default=False)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="TeamMembership", related_name="teams"
     )
@@ -83,6 +85,10 @@ class ProjectKey(models.Model):
         parts = urlsplit(base_url or settings.BASE_URL)
         path = parts.path.rstrip("/")
         return f"{parts.scheme}://{self.public_key}@{parts.netloc}{path}/{self.project_id}"
+
+
+# An invitation link works once, for this many days.
+INVITATION_DAYS = 7
 
 
 def generate_invitation_token() -> str:

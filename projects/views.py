@@ -1,4 +1,4 @@
-"""Projects the user can see, project settings (keys, DSNs, setup snippets) and team members."""
+"""Projects the user can see, project settings (keys, DSNs, setup snippets)."""
 
 from datetime import timedelta
 
@@ -15,9 +15,9 @@ from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
 from events.models import Event, IngestRejection
 from issues import charts
-from projects.access import admin_team_for, is_team_admin, project_for, visible_projects
-from projects.forms import AlertSwitchesForm, MemberRoleForm, ProjectForm, WebhookForm
-from projects.models import ProjectKey, TeamMembership
+from projects.access import administered_teams, is_team_admin, project_for, visible_projects
+from projects.forms import AlertSwitchesForm, ProjectForm, WebhookForm
+from projects.models import ProjectKey
 
 
 @login_required
@@ -34,7 +34,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
     )
     for project in projects:
         project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)
-    return render(request, "projects/list.html", {"projects": projects})
+    return render(
+        request,
+        "projects/list.html",
+        {"projects": projects, "can_create": administered_teams(request.user).exists()},
+    )
 
 
 @login_required
@@ -94,34 +98,6 @@ def key_action(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 def team_members(request: HttpRequest, project_id: int) -> HttpResponse:
+    """The project's "Members" link of earlier versions: members are managed on the team page."""
     project = project_for(request.user, project_id)
-    team = project.team
-    can_admin = is_team_admin(request.user, team)
-    if request.method == "POST":
-        admin_team_for(request.user, team.pk)  # 404 unless admin of this team
-        form = MemberRoleForm(request.POST)
-        if form.is_valid():
-            membership = TeamMembership.objects.filter(team=team, user_id=form.cleaned_data["user"])
-            if form.cleaned_data["user"] == request.user.pk:
-                messages.error(request, "You cannot change your own membership.")
-            elif form.cleaned_data["remove"]:
-                membership.delete()
-                messages.success(request, "Member removed.")
-            elif form.cleaned_data["role"]:
-                membership.update(role=form.cleaned_data["role"])
-                messages.success(request, "Role changed.")
-        return redirect("team-members", project.pk)
-    memberships = (
-        TeamMembership.objects.filter(team=team).select_related("user").order_by("user__username")
-    )
-    return render(
-        request,
-        "projects/members.html",
-        {
-            "project": project,
-            "team": team,
-            "memberships": memberships,
-            "can_admin": can_admin,
-            "roles": TeamMembership.Role.choices,
-        },
-    )
+    return redirect("team-detail", project.team_id)

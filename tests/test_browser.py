@@ -197,6 +197,74 @@ def test_pages_work_without_javascript(browser, live_stack, account):
         page.get_by_role("link", name="plain forms work").click()
         page.get_by_role("button", name="Reopen").click()
         page.wait_for_selector(".badge.open")
+
+        # Bulk delete asks on a page of its own, which works without JavaScript too.
+        page.goto(f"/projects/{project_id}/issues/")
+        page.check('input[name="issue"]')
+        page.get_by_role("button", name="Delete").click()
+        page.wait_for_selector("h1:has-text('Delete 1 issue?')")
+        assert "plain forms work" in page.inner_text("ul.confirm-list")
+        page.get_by_role("button", name="Delete 1 issue").click()
+        page.wait_for_selector(".messages")
+        assert "Deleted 1 issue." in page.inner_text(".messages")
+        assert page.locator("tr.issue-row").count() == 0
+    finally:
+        context.close()
+
+
+PHONE_WIDTH = 375
+
+
+def test_issue_list_fits_a_phone_screen(live_stack, page):
+    """At 375 px nothing sticks out sideways: the page never needs a horizontal scroll."""
+    project_id, dsn = live_stack.create_project("phone")
+    long_word = "https://shop.example/checkout/" + "segment" * 30
+    event_ids = run_sdk(
+        dsn,
+        f"""
+        for n in range(3):
+            try:
+                raise ValueError({long_word!r} + str(n))
+            except ValueError:
+                events.append(sentry_sdk.capture_exception())
+        """,
+    )
+    assert live_stack.wait_for_events(project_id, set(event_ids), timeout=90) == set(event_ids)
+    page.set_viewport_size({"width": PHONE_WIDTH, "height": 800})
+    page.goto(f"/projects/{project_id}/issues/")
+    page.wait_for_selector("tr.issue-row")
+    screenshot(page, "issue-list-phone")
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE_WIDTH, f"the issue list is {width} px wide on a {PHONE_WIDTH} px screen"
+
+
+def test_create_team_and_project_in_the_ui(browser, live_stack):
+    """A user with no team creates one, then a project in it, and gets its DSN on screen."""
+    username, password = f"founder-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    live_stack.manage("createuser", username, password)
+    context = browser.new_context(base_url=live_stack.base_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(re.compile(r"/$"))
+        page.get_by_role("link", name="Create a team").click()
+        team_name = f"Team {uuid.uuid4().hex[:6]}"
+        page.fill("#id_name", team_name)
+        page.get_by_role("button", name="Create team").click()
+        page.wait_for_selector(f"h1:has-text('Team {team_name}')")
+        page.get_by_role("link", name=f"New project in {team_name}").click()
+        page.fill("#id_name", "Checkout")
+        page.get_by_role("button", name="Create project").click()
+        page.wait_for_selector("code.dsn")
+        dsn = page.inner_text("code.dsn")
+        assert re.fullmatch(r"http://[0-9a-f]{32}@127\.0\.0\.1:\d+/\d+", dsn), dsn
+        assert dsn in page.inner_text(".messages")
+        page.goto("/")
+        assert page.get_by_role("link", name="Checkout").is_visible()
     finally:
         context.close()
 

@@ -251,7 +251,7 @@ def test_bulk_actions(member_client, project):
     assert set(Issue.objects.filter(is_resolved=True).values_list("pk", flat=True)) == {a.pk, b.pk}
     member_client.post(bulk, {"action": "mute", "issue": [c.pk]})
     assert Issue.objects.get(pk=c.pk).is_muted
-    member_client.post(bulk, {"action": "delete", "issue": [a.pk]})
+    member_client.post(bulk, {"action": "delete", "issue": [a.pk], "confirmed": "1"})
     assert not Issue.objects.filter(pk=a.pk).exists()
 
 
@@ -276,3 +276,76 @@ def test_new_user_without_team_sees_no_projects(client, project, db):
     loner = make_user("loner")
     client.login(username=loner.username, password=PASSWORD)
     assert project.name not in client.get(reverse("project-list")).content.decode()
+
+
+def test_bulk_delete_asks_first_on_a_page_listing_the_issues(member_client, project):
+    ingest(
+        project,
+        *[
+            python_event(exception={"values": [{"type": f"E{i}", "value": "<b>x</b>"}]})
+            for i in range(3)
+        ],
+    )
+    a, b, c = Issue.objects.filter(project=project).order_by("pk")
+    bulk = reverse("issue-bulk", args=[project.pk])
+    back = list_url(project, tab="all")
+    response = member_client.post(bulk, {"action": "delete", "issue": [a.pk, b.pk], "next": back})
+    assert response.status_code == 200
+    assert Issue.objects.filter(project=project).count() == 3  # nothing deleted yet
+    page = response.content.decode()
+    listed = page.split('class="confirm-list"', 1)[1].split("</ul>", 1)[0]
+    assert "Delete 2 issues?" in page
+    assert "E0: &lt;b&gt;x&lt;/b&gt;" in listed and "E1: &lt;b&gt;" in listed
+    assert "E2:" not in listed and "<b>" not in listed
+    confirm = page.split('class="confirm-delete"', 1)[1].split("</form>", 1)[0]
+    assert f'value="{a.pk}"' in confirm and f'value="{b.pk}"' in confirm
+    assert f'value="{c.pk}"' not in confirm and 'name="confirmed"' in confirm
+    assert f'href="{back.replace("&", "&amp;")}">Cancel' in confirm
+
+    done = member_client.post(
+        bulk, {"action": "delete", "issue": [a.pk, b.pk], "confirmed": "1", "next": back}
+    )
+    assert done["Location"] == back
+    assert list(Issue.objects.filter(project=project)) == [c]
+    messages = [str(m) for m in member_client.get(back).context["messages"]]
+    assert messages == ["Deleted 2 issues."]
+
+
+def test_mute_badge_pluralises(member_client, issue):
+    data = {"until": "custom", "volume": "5", "nr_of_periods": "2", "period": "minute"}
+    member_client.post(action_url(issue, "mute"), data)
+    page = member_client.get(detail_url(issue)).content.decode()
+    assert "5 events / 2 minutes" in page and "2 minute<" not in page
+    member_client.post(action_url(issue, "unmute"))
+    data = {"until": "custom", "volume": "2", "nr_of_periods": "1", "period": "week"}
+    member_client.post(action_url(issue, "mute"), data)
+    page = member_client.get(detail_url(issue)).content.decode()
+    assert "2 events / 1 week<" in page and "1 weeks" not in page
+
+
+def test_activity_log_speaks_words_with_releases(member_client, project, member):
+    from issues.state import IssueStateManager
+
+    ingest(project, python_event(release="shop@1.2.0"))
+    issue = Issue.objects.get(project=project)
+    IssueStateManager.resolve_by_latest(issue, user=member)
+    IssueStateManager.reopen(issue, user=member)
+    IssueStateManager.resolve_by_next(issue, user=member)
+    # Release 1.3.0 appears (through another issue's event): the fix is in 1.3.0 ...
+    other = python_event(release="shop@1.3.0", exception={"values": [{"type": "KeyError"}]})
+    ingest(project, other)
+    ingest(project, python_event(release="shop@1.4.0"))  # ... and 1.4.0 brings the error back
+    IssueStateManager.mute(issue, conditions=[{"period": "hour", "nr_of_periods": 2, "volume": 50}])
+    page = member_client.get(detail_url(issue)).content.decode()
+    activity = page.split('class="activity"', 1)[1].split("</section>", 1)[0]
+    for label in (
+        "Resolved in release shop@1.2.0 by member",
+        "Reopened by member",
+        "Resolved in the next release by member",
+        "Fixed in release shop@1.3.0 (the next release seen)",
+        "Came back in release shop@1.4.0 (was resolved in shop@1.3.0)",
+        "Muted until 50 or more events in the last 2 hours",
+    ):
+        assert label in activity, (label, activity)
+    for code in ("resolved_by_next", "resolved_by_latest", "fixed_in_release", "regressed"):
+        assert code not in activity

@@ -34,12 +34,18 @@ def test_pages_redirect_anonymous(client, project):
         response = client.get(reverse(name, args=[project.pk]))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.post(reverse("project-keys", args=[project.pk])).status_code == 302
+    for name in ("team-list", "team-create", "project-create"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    response = client.get(reverse("team-detail", args=[project.team_id]))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
 def test_other_team_gets_404(client, project, outsider):
     login(client, outsider)
     for name in ("project-settings", "team-members", "issue-list"):
         assert client.get(reverse(name, args=[project.pk])).status_code == 404
+    assert client.get(reverse("team-detail", args=[project.team_id])).status_code == 404
     response = client.post(reverse("project-keys", args=[project.pk]), {"action": "create"})
     assert response.status_code == 404
     assert ProjectKey.objects.filter(project=project).count() == 1
@@ -75,7 +81,9 @@ def test_admin_renames_and_manages_keys(client, project, admin_member):
 
 def test_members_page_and_roles(client, project, admin_member, member):
     login(client, admin_member)
-    url = reverse("team-members", args=[project.pk])
+    old_url = reverse("team-members", args=[project.pk])  # the project's "Members" link
+    url = reverse("team-detail", args=[project.team_id])
+    assert client.get(old_url)["Location"] == url
     body = client.get(url).content.decode()
     assert "member" in body and "boss" in body
     client.post(url, {"user": member.pk, "role": "admin"})
@@ -85,8 +93,8 @@ def test_members_page_and_roles(client, project, admin_member, member):
 
 
 def test_plain_member_cannot_manage_members(member_client, project, admin_member, member):
-    url = reverse("team-members", args=[project.pk])
-    assert member_client.post(url, {"user": admin_member.pk, "remove": "1"}).status_code == 404
+    url = reverse("team-detail", args=[project.team_id])
+    assert member_client.post(url, {"user": admin_member.pk, "remove": "1"}).status_code == 403
     assert TeamMembership.objects.filter(user=admin_member).exists()
 
 
