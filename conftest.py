@@ -10,8 +10,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # Tests create and log in users by the hundred; the production hasher (PBKDF2, a million
     # iterations) would spend most of a view test's time hashing. Only this test process uses
-    # MD5: servers the live tests start read the real settings, and so do their users.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # MD5: servers the live tests start read the real settings, and so do their users. The
+    # production hashers stay listed so that passwords set by `manage.py` subprocesses verify.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -40,13 +40,14 @@ class World:
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # Many logins and new accounts: the slow production hasher would dominate the run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def email_on(settings):
+    # Password reset and invitations follow their links only when email is configured; the
+    # test backend keeps every message in memory.
+    settings.EMAIL_HOST = "mail.example"
 
 
 @pytest.fixture
-def world(db, fast_passwords) -> World:
+def world(db) -> World:
     project = make_project()
     ingest(project, python_event())
     admin = make_user("boss", project.team, role="admin")

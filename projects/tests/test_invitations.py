@@ -22,6 +22,7 @@ def invite(client, project, email="new@example.com", role="member"):
 
 def test_admin_invites_and_new_user_signs_up(client, project, admin_member, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.EMAIL_HOST = "mail.example"
     client.login(username=admin_member.username, password=PASSWORD)
     invite(client, project)
     invitation = Invitation.objects.get()
