@@ -25,7 +25,7 @@ def _shared_dir() -> Path | None:
         # Asked for explicitly: the checks run, and fail loudly if the folder is not right.
         return Path(configured).resolve()
     sibling = REPO_ROOT.parent / "shared"
-    return sibling if sibling.is_dir() else None
+    return sibling.resolve() if sibling.is_dir() else None
 
 
 SHARED_DIR: Path | None = _shared_dir()
