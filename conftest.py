@@ -1,8 +1,17 @@
-"""Suite-wide pytest setup: test-only settings and the opt-in third-party checks."""
+"""Suite-wide pytest setup: test-only settings, the opt-in third-party checks, and the option
+that records golden groupings."""
 
 import pytest
 
 from tests.shared import THIRD_PARTY_DIR
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="record issues/tests/golden/<version>.json instead of checking them against it",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -1,6 +1,6 @@
 """Trimming an event that arrived over INGEST_MAX_EVENT_BYTES down to about that size.
 
-Normalization (events/normalize.py) bounds each part of an event: MAX_FRAMES frames per stack
+Normalization (events/normalize/) bounds each part of an event: MAX_FRAMES frames per stack
 trace (the outermost and innermost halves kept, the gap recorded as `frames_omitted`), strings
 in locals and other free-form data cut at MAX_DATA_STRING_LENGTH, node and character budgets
 per value. Those bounds are per part, so an event with many big parts still normalizes to

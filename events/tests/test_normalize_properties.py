@@ -11,7 +11,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events.normalize import TRIMMED_KEY, trim_data, trim_data_iterative
-from issues import grouping
+from issues.grouping.frames import (
+    cached_frame_key,
+    cached_is_app_frame,
+    cached_is_sdk_frame,
+    frame_key,
+    is_app_frame,
+    is_sdk_frame,
+)
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -127,26 +134,26 @@ platforms = st.sampled_from(["python", "javascript", "node", "other", ""])
 @SETTINGS
 @given(frames, platforms)
 def test_memoized_frame_predicates_match_the_public_ones(frame, platform):
-    assert grouping._sdk(frame, platform) == grouping.is_sdk_frame(frame)
-    assert grouping._app(frame, platform) == grouping.is_app_frame(frame, platform)
-    assert grouping._key(frame, platform) == grouping.frame_key(frame, platform)
+    assert cached_is_sdk_frame(frame, platform) == is_sdk_frame(frame)
+    assert cached_is_app_frame(frame, platform) == is_app_frame(frame, platform)
+    assert cached_frame_key(frame, platform) == frame_key(frame, platform)
 
 
 def test_unhashable_frame_fields_fall_back_to_the_public_predicates():
     frame = {"module": "shop.cart", "function": "total", "in_app": True}
     frame["filename"] = ["not", "hashable"]  # only a hand-made event has this
-    for predicate in (grouping.is_app_frame, grouping._app):
+    for predicate in (is_app_frame, cached_is_app_frame):
         with pytest.raises(TypeError):  # the public predicate's own error, not the cache's
             predicate(frame, "python")
     frame["filename"] = "cart.py"
     frame["function"] = ["not", "hashable"]
-    assert grouping._app(frame, "python") == grouping.is_app_frame(frame, "python")
+    assert cached_is_app_frame(frame, "python") == is_app_frame(frame, "python")
 
 
 def test_a_fact_the_public_function_cannot_decide_raises_only_where_it_would():
     frame = {"module": "shop.cart", "filename": "cart.py", "function": 5, "in_app": True}
-    assert grouping._sdk(frame, "python") is False  # is_sdk_frame never reads "function"
-    assert grouping._app(frame, "python") is True
-    for key_of in (grouping.frame_key, grouping._key):
+    assert cached_is_sdk_frame(frame, "python") is False  # is_sdk_frame never reads "function"
+    assert cached_is_app_frame(frame, "python") is True
+    for key_of in (frame_key, cached_frame_key):
         with pytest.raises(AttributeError):
             key_of(frame, "python")
