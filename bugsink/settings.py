@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "events",
     "issues",
     "alerts",
+    "digestion",
 ]
 
 MIDDLEWARE = [
@@ -223,7 +224,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 DIGEST_SWEEP_INTERVAL = env_int("DIGEST_SWEEP_INTERVAL", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-undigested": {
-        "task": "events.tasks.sweep_undigested",
+        "task": "digestion.tasks.sweep_undigested",
         "schedule": float(DIGEST_SWEEP_INTERVAL),
     },
 }
@@ -304,7 +305,7 @@ CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
 CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # --- end of alerts settings -------------------------------------------------------------------
 
-# --- Issue #4: project quotas (events/ingest/quota.py) -----------------------------------------
+# --- Issue #4: project quotas (ingest/quota.py) -----------------------------------------
 # Events accepted per project per calendar minute / hour; 0 = no limit. Over quota the ingest
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)

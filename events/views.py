@@ -8,8 +8,8 @@ from django.shortcuts import get_object_or_404, render
 
 from events.models import Event
 from events.storage import event_document
+from issues.selectors import issue_for
 from issues.views import issue_page_context
-from projects.access import issue_for
 
 EVENTS_PER_PAGE = 50
 

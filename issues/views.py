@@ -12,16 +12,17 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from bugsink.redirects import safe_next
+from core.redirects import safe_next
 from events.display import event_context
 from events.models import Event
 from issues import charts
-from issues.actions import ACTIONS, ActionUnavailable, run_action
+from issues.actions import ACTIONS, run_action
 from issues.activity import activity_label
 from issues.forms import BULK_DONE, MUTE_PRESETS, PERIODS, BulkForm, MuteForm
 from issues.models import Issue, IssueActivity, IssueTagCount
 from issues.search import apply_search, filter_state, parse_search
-from projects.access import issue_for, project_for
+from issues.selectors import issue_for
+from projects.access import project_for
 
 PAGE_SIZE = 50
 TABS = [("open", "Open"), ("muted", "Muted"), ("resolved", "Resolved"), ("all", "All")]
@@ -120,9 +121,6 @@ def bulk_action(request: HttpRequest, project_id: int) -> HttpResponse:
         try:
             run_action(issue, action, request.user)
             done += 1
-        except ActionUnavailable as exc:
-            messages.error(request, str(exc))
-            return redirect(back)
         except ValueError as exc:
             refused.append(f"{issue.title}: {exc}")
     messages.success(request, f"{BULK_DONE[action]} {done} issue{pluralize(done)}.")
@@ -226,7 +224,7 @@ def issue_action(request: HttpRequest, project_id: int, issue_id: int, action: s
         conditions = form.conditions()
     try:
         run_action(issue, action, request.user, conditions)
-    except (ActionUnavailable, ValueError) as exc:
+    except ValueError as exc:
         messages.error(request, str(exc))
         return redirect(detail)
     if action == "delete":

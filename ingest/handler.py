@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from events.scheduling import request_digest
+from ingest.scheduling import request_digest
 
 from .accept import Accepted, accept_envelope, accept_store_body, store_others
 from .auth import authenticate, public_key_from_dsn, public_key_from_request
