@@ -2,7 +2,7 @@
 
 It does as little as possible per request: no event parsing beyond JSON validity, no grouping,
 no database round trip of its own on the hot path (keys and quotas are answered from memory,
-rows go to the group-commit thread). Every refusal is a clear status with a JSON `detail`.
+rows go to the loop's group commit). Every refusal is a clear status with a JSON `detail`.
 """
 
 import asyncio

@@ -15,7 +15,7 @@ from projects.models import ProjectKey
 from projects.tests.factories import make_project
 from tests.asgi import asgi_post
 
-# Ingest commits the spool from its own writer thread (group commit): real transactions.
+# Ingest commits the spool itself (group commit), outside a test transaction: real ones.
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 

@@ -12,7 +12,7 @@ from projects.models import ProjectKey
 from tests.asgi import asgi_post
 from tests.envelopes import event_envelope
 
-# Ingest commits the spool from its own writer thread (group commit): real transactions.
+# Ingest commits the spool itself (group commit), outside a test transaction: real ones.
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
