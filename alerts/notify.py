@@ -11,6 +11,9 @@ from typing import Literal
 from django.db import transaction
 
 from alerts.email_config import email_is_configured
+from alerts.models import Webhook
+from alerts.tasks import issue_alert
+from issues.models import Issue
 
 AlertKind = Literal["new_issue", "regression", "unmute"]
 
@@ -27,8 +30,6 @@ def queue_alerts(alerts: Iterable[tuple[AlertKind, int]]) -> None:
     Without email only webhooks can deliver: alerts of projects without an active webhook are
     dropped here, so a server with no mail set up does no alert work at all.
     """
-    from alerts.tasks import issue_alert
-
     alerts = list(alerts)
     if alerts and not email_is_configured():
         reachable = _issues_with_active_webhook({issue_id for _, issue_id in alerts})
@@ -38,9 +39,6 @@ def queue_alerts(alerts: Iterable[tuple[AlertKind, int]]) -> None:
 
 
 def _issues_with_active_webhook(issue_ids: set[int]) -> set[int]:
-    from alerts.models import Webhook
-    from issues.models import Issue
-
     projects = Webhook.objects.filter(is_active=True).values("project_id")
     return set(
         Issue.objects.filter(pk__in=issue_ids, project_id__in=projects).values_list("pk", flat=True)

@@ -36,7 +36,7 @@ from sentry_sdk.envelope import Envelope  # noqa: E402
 
 from bench.payloads import SITES, _capture_templates  # noqa: E402
 from bench.resources import sqlite_data_bytes  # noqa: E402
-from events.digest import digest_pending  # noqa: E402
+from digestion.digest import digest_pending  # noqa: E402
 from events.models import RawEvent  # noqa: E402
 from events.spool_format import pack  # noqa: E402
 from projects.models import Project, Team  # noqa: E402

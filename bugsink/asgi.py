@@ -2,7 +2,7 @@
 
 Ingest requests (`/api/...`) are the hot path: thousands per second from SDKs, never a session,
 a cookie, a template or a static file. They are answered by a bare ASGI application on the
-event loop (events/ingest/asgi.py). Everything else is the Django site, which is a plain WSGI
+event loop (ingest/asgi.py). Everything else is the Django site, which is a plain WSGI
 application run in a pool of threads (a2wsgi), exactly as a threaded WSGI server would run it.
 """
 
@@ -13,10 +13,10 @@ from django.conf import settings
 
 # The Django site's module sets Django up, so it comes before anything that uses models.
 from bugsink.wsgi import application as django_site
-from events.ingest.asgi import ingest_app
-from events.ingest.blocking import run_blocking
-from events.ingest.group_commit import committer
-from events.ingest.rejections import flush_rejections
+from ingest.asgi import ingest_app
+from ingest.blocking import run_blocking
+from ingest.group_commit import committer
+from ingest.rejections import flush_rejections
 
 INGEST_PREFIX = "/api/"
 

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "events",
     "issues",
     "alerts",
+    "digestion",
 ]
 
 MIDDLEWARE = [
@@ -223,7 +224,7 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 DIGEST_SWEEP_INTERVAL = env_int("DIGEST_SWEEP_INTERVAL", 30)
 CELERY_BEAT_SCHEDULE = {
     "sweep-undigested": {
-        "task": "events.tasks.sweep_undigested",
+        "task": "digestion.tasks.sweep_undigested",
         "schedule": float(DIGEST_SWEEP_INTERVAL),
     },
 }
@@ -264,7 +265,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# --- Web UI (owned by the UI work: static files, CSP, cookie security) ------------------------
+# --- Web UI: static files, CSP, cookie security -----------------------------------------------
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # The CSP header is set by our own small middleware (no inline scripts, no third-party origins).
 MIDDLEWARE.insert(1, "bugsink.csp.ContentSecurityPolicyMiddleware")
@@ -279,9 +280,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 # no collected files yet, whitenoise serves the sources through the finders.
 STORAGES["staticfiles"] = {"BACKEND": "bugsink.staticfiles.ManifestOrSourceStorage"}
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
-# --- end of Web UI settings ------------------------------------------------------------------
-
-# --- Alerts (issue 5) -------------------------------------------------------------------------
+# --- Alerts -----------------------------------------------------------------------------------
 # Alerts for one project are collected for this many seconds and sent as one email (a summary
 # when there are several), so a burst of new Issues is one message, not hundreds.
 ALERT_COALESCE_SECONDS = env_int("ALERT_COALESCE_SECONDS", 60)
@@ -302,9 +301,7 @@ CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
 # webhook that never answers holds up alert delivery for its timeout, never digestion. A worker
 # started without -Q consumes only the default queue ("celery"), not this one.
 CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
-# --- end of alerts settings -------------------------------------------------------------------
-
-# --- Issue #4: project quotas (events/ingest/quota.py) -----------------------------------------
+# --- Project quotas (ingest/quota.py) ---------------------------------------------------------
 # Events accepted per project per calendar minute / hour; 0 = no limit. Over quota the ingest
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)

@@ -2,16 +2,14 @@
 
 import orjson
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from events.models import Event
+from events.selectors import issue_events_page
 from events.storage import event_document
-from issues.views import issue_page_context
-from projects.access import issue_for
-
-EVENTS_PER_PAGE = 50
+from issues.page import issue_page_context
+from issues.selectors import issue_for
 
 
 @login_required
@@ -26,34 +24,18 @@ def event_detail(
 @login_required
 def event_list(request: HttpRequest, project_id: int, issue_id: int) -> HttpResponse:
     issue = issue_for(request.user, project_id, issue_id)
-    events = Event.objects.filter(issue=issue).order_by("-received_at", "-pk").defer("data")
     before = request.GET.get("before", "")
-    if before.isdigit():
-        events = _older_than(events, int(before))
-    rows = list(events[: EVENTS_PER_PAGE + 1])
-    next_before = rows[EVENTS_PER_PAGE - 1].pk if len(rows) > EVENTS_PER_PAGE else None
+    rows, next_before = issue_events_page(issue.pk, int(before) if before.isdigit() else None)
     return render(
         request,
         "events/list.html",
         {
             "project": issue.project,
             "issue": issue,
-            "events": rows[:EVENTS_PER_PAGE],
+            "events": rows,
             "next_before": next_before,
             "is_first_page": not before,
         },
-    )
-
-
-def _older_than(events: QuerySet[Event], pk: int) -> QuerySet[Event]:
-    """Keyset paging in the order of the (issue, received_at) index, after the event `pk`.
-
-    The `received_at <= anchor` term lets the database scan that index from the anchor on; the
-    OR only sorts out events received in the same instant.
-    """
-    anchor = Subquery(events.filter(pk=pk).values("received_at")[:1])
-    return events.filter(received_at__lte=anchor).filter(
-        Q(received_at__lt=anchor) | Q(received_at=anchor, pk__lt=pk)
     )
 
 

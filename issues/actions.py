@@ -7,20 +7,9 @@ activity log); this module only translates a posted action name into the right c
 from django.contrib.auth.models import AbstractBaseUser
 
 from issues.models import Issue
+from issues.state import IssueStateManager
 
 ACTIONS = ("resolve", "resolve_next", "resolve_latest", "reopen", "mute", "unmute", "delete")
-
-
-class ActionUnavailable(Exception):
-    pass
-
-
-def _manager():
-    try:
-        from issues.state import IssueStateManager
-    except ImportError as exc:  # the state machine ships separately; fail loudly, not silently
-        raise ActionUnavailable("Issue state changes are not available yet.") from exc
-    return IssueStateManager
 
 
 def run_action(
@@ -30,7 +19,7 @@ def run_action(
     if action == "delete":
         issue.delete()
         return
-    manager = _manager()
+    manager = IssueStateManager
     if action == "resolve":
         manager.resolve(issue, user=user)
     elif action == "resolve_next":

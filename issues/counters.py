@@ -19,13 +19,15 @@ import random
 import threading
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import lru_cache
 
 from django.db.models import Count
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute, TruncMonth, TruncYear
 
+from core.periods import GRANULARITIES, bucket_indexes, bucket_of, bucket_start
+from events.models import Event
+from issues.models import CounterGeneration
+
 PERIODS = ("minute", "hour", "day", "week", "month", "year")
-GRANULARITIES = ("minute", "hour", "day", "month", "year")
 
 # How many buckets of each granularity are kept; conditions may not look further back.
 RETENTION = {"minute": 24 * 60, "hour": 62 * 24, "day": 2 * 366, "month": 10 * 12, "year": 100}
@@ -50,48 +52,6 @@ _TRUNC = {
 
 class InvalidCondition(ValueError):
     pass
-
-
-def bucket_of(granularity: str, when: datetime) -> int:
-    """The index of the calendar bucket containing `when` (an aware datetime)."""
-    when = when.astimezone(UTC)
-    if granularity == "month":
-        return when.year * 12 + when.month - 1
-    if granularity == "year":
-        return when.year
-    seconds = {"minute": 60, "hour": 3600, "day": 86400}[granularity]
-    return int(when.timestamp()) // seconds
-
-
-def bucket_indexes(when: datetime) -> tuple[int, ...]:
-    """`bucket_of(g, when)` for every granularity g of GRANULARITIES, in that order.
-
-    Digestion counts every event in five granularities twice (project and Issue): computed
-    once, from one conversion to a timestamp, with the calendar month looked up per day.
-    """
-    timestamp = when.timestamp() if when.utcoffset() is not None else -1.0
-    if timestamp < 0:  # naive, or before 1970 (where int() rounds toward the epoch): the slow way
-        return tuple(bucket_of(granularity, when) for granularity in GRANULARITIES)
-    seconds = int(timestamp)
-    day = seconds // 86400
-    year, month = _year_month(day)
-    return seconds // 60, seconds // 3600, day, year * 12 + month - 1, year
-
-
-@lru_cache(maxsize=64)
-def _year_month(day: int) -> tuple[int, int]:
-    start = datetime.fromtimestamp(day * 86400, tz=UTC)
-    return start.year, start.month
-
-
-def bucket_start(granularity: str, index: int) -> datetime:
-    if granularity == "month":
-        year, month0 = divmod(index, 12)
-        return datetime(max(year, 1), month0 + 1, 1, tzinfo=UTC)
-    if granularity == "year":
-        return datetime(max(index, 1), 1, 1, tzinfo=UTC)
-    seconds = {"minute": 60, "hour": 3600, "day": 86400}[granularity]
-    return datetime.fromtimestamp(index * seconds, tz=UTC)
 
 
 def span(period: str, nr_of_periods: int) -> tuple[str, int]:
@@ -230,7 +190,6 @@ class ProjectCounters:
 
 def load_project_counters(project_id: int, now: datetime) -> ProjectCounters:
     """Build a project's counters from its stored events: one aggregate query per granularity."""
-    from events.models import Event
 
     counters = ProjectCounters()
     for granularity in GRANULARITIES:
@@ -258,8 +217,6 @@ class CounterRegistry:
 
     def begin(self, project_id: int, now: datetime) -> ProjectCounters:
         """The project's counters, reloaded if another process digested since we last did."""
-        from issues.models import CounterGeneration
-
         stored, _ = CounterGeneration.objects.get_or_create(project_id=project_id)
         with self._lock:
             counters = self._projects.get(project_id)
@@ -275,8 +232,6 @@ class CounterRegistry:
         A fresh random token rather than an increment: if the transaction rolls back, or another
         process writes its own token, ours can never match by accident, so we reload.
         """
-        from issues.models import CounterGeneration
-
         token = random.getrandbits(62)
         CounterGeneration.objects.filter(project_id=project_id).update(generation=token)
         counters.token = token

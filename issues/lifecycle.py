@@ -7,20 +7,34 @@ release"); the event is counted in the period counters; then
   for its next release and the event comes from one that already existed;
 - on a muted Issue it unmutes (once, with an alert) when `unmute_after` has passed or when one
   of its volume conditions has just become true.
-A new Issue gets a new-issue alert. Reads and writes are per batch, not per event.
+A new Issue gets a new-issue alert. Reads and writes are per batch, not per event. The alerts
+are returned, not sent: alerting sits above Issues, so digestion hands them on.
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from alerts.notify import queue_alerts
 from issues.counters import ProjectCounters, describe
 from issues.models import Issue, IssueActivity, Release
 from issues.releases import is_older, record_releases
 from issues.state import STATE_FIELDS
 
-if TYPE_CHECKING:
-    from events.digest import Pending
+
+class _Received(Protocol):
+    event_id: str
+    received_at: datetime
+
+
+class _Normalized(Protocol):
+    release: str | None
+
+
+class Pending(Protocol):
+    """What the state machine reads of one of digestion's events (digestion.digest.Pending)."""
+
+    raw: _Received
+    event: _Normalized
+    issue_id: int | None
 
 
 class _Batch:
@@ -39,14 +53,15 @@ class _Batch:
 
 def apply_issue_states(
     project_id: int,
-    pending: "list[Pending]",
+    pending: list[Pending],
     new_issue_ids: set[int],
     counters: ProjectCounters,
     issues: dict[int, Issue] | None = None,
-) -> None:
+) -> list[tuple[str, int]]:
     """Apply the state machine to the batch's events, in order (see the module docstring).
 
     `issues` are the batch's Issues, if the caller already read them in this transaction.
+    Returns the alert-worthy transitions as (kind, issue id), in the order they happened.
     """
     if issues is None:
         issues = Issue.objects.in_bulk({p.issue_id for p in pending})
@@ -89,9 +104,10 @@ def apply_issue_states(
     if first_new is not None:
         _fix_untouched(project_id, batch, *first_new)
     _write(batch)
+    return batch.alerts
 
 
-def _release(p: "Pending") -> str:
+def _release(p: Pending) -> str:
     return (p.event.release or "")[:250]
 
 
@@ -129,7 +145,7 @@ def _is_straggler(issue: Issue, version: str, releases: dict[str, Release]) -> b
     return fixed is not None and is_older(releases[version], fixed)
 
 
-def _regress(batch: _Batch, issue: Issue, p: "Pending", version: str, when: datetime) -> None:
+def _regress(batch: _Batch, issue: Issue, p: Pending, version: str, when: datetime) -> None:
     details = {"event_id": p.raw.event_id, "release": version}
     if issue.fixed_in_release:
         details["fixed_in_release"] = issue.fixed_in_release
@@ -153,4 +169,3 @@ def _write(batch: _Batch) -> None:
         issue = batch.issues[issue_id]
         Issue.objects.filter(pk=issue_id).update(**{f: getattr(issue, f) for f in STATE_FIELDS})
     IssueActivity.objects.bulk_create(batch.activities)
-    queue_alerts(batch.alerts)

@@ -4,7 +4,7 @@ Resolved and muted exclude each other: resolving unmutes, muting un-resolves. Ev
 runs in one transaction holding the project's digest lock, so a transition never interleaves
 with a digestion batch that is deciding about the same Issue (regression, unmute).
 
-Digestion makes its own transitions (regressed, unmuted, fixed_in_release) in events/digest.py
+Digestion makes its own transitions (regressed, unmuted, fixed_in_release) in digestion/digest.py
 with the helpers at the bottom of this module, so all kinds are spelled in one place.
 """
 
@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from core.locks import lock_project
 from issues.counters import describe, validate_conditions, window_start
 from issues.models import Issue, IssueActivity
 from issues.releases import latest_release
@@ -78,7 +79,7 @@ class IssueStateManager:
         if unmute_after is not None and unmute_after <= now:
             raise MuteRefused("the moment to unmute after is already in the past")
         with transaction.atomic():
-            _lock(issue)
+            lock_project(issue.project_id)
             for condition in conditions:
                 count = issue.events.filter(
                     received_at__gte=window_start(
@@ -106,12 +107,6 @@ class IssueStateManager:
         _transition(issue, user, "unmuted", {})
 
 
-def _lock(issue: Issue) -> None:
-    from events.digest import lock_project
-
-    lock_project(issue.project_id)
-
-
 def _transition(
     issue: Issue, user, kind: str, details: dict, *, locked: bool = False, **state
 ) -> None:
@@ -127,7 +122,7 @@ def _transition(
     }
     with transaction.atomic():
         if not locked:
-            _lock(issue)
+            lock_project(issue.project_id)
         for field, value in values.items():
             setattr(issue, field, value)
         Issue.objects.filter(pk=issue.pk).update(**values)

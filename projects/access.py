@@ -2,15 +2,15 @@
 person who installed the server, `createsuperuser` / `quickstart`) sees and manages everything,
 so a project made with `manage.py createproject` or in /admin/ is never out of their reach.
 
-Every UI view fetches its objects through these helpers, so an id from another team is
-indistinguishable from an id that does not exist (404), and nothing leaks by probing.
+Every UI view fetches its objects through these helpers (and issues.selectors.issue_for), so
+an id from another team is indistinguishable from one that does not exist (404), and nothing
+leaks by probing.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from issues.models import Issue
 from projects.models import Project, Team, TeamMembership
 
 
@@ -27,13 +27,6 @@ def visible_projects(user: AbstractBaseUser) -> QuerySet[Project]:
 
 def project_for(user: AbstractBaseUser, project_id: int) -> Project:
     return get_object_or_404(visible_projects(user), pk=project_id)
-
-
-def issue_for(user: AbstractBaseUser, project_id: int, issue_id: int) -> Issue:
-    issues = Issue.objects.select_related("project", "project__team")
-    if not is_superuser(user):
-        issues = issues.filter(project__team__in=member_teams(user))
-    return get_object_or_404(issues, pk=issue_id, project_id=project_id)
 
 
 def member_teams(user: AbstractBaseUser) -> QuerySet[Team]:

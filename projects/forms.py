@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.text import slugify
 
+from alerts.models import AlertOptOut, ProjectAlertSettings, Webhook
 from projects.models import Project, Team, TeamMembership
 
 
@@ -24,8 +25,6 @@ class MemberRoleForm(forms.Form):
 
 class AlertSwitchesForm(forms.ModelForm):
     class Meta:
-        from alerts.models import ProjectAlertSettings
-
         model = ProjectAlertSettings
         fields = ["alert_on_new_issue", "alert_on_regression", "alert_on_unmute"]
         labels = {
@@ -43,8 +42,6 @@ class AlertSubscriptionsForm(forms.Form):
     """
 
     def __init__(self, user: AbstractBaseUser, projects: list[Project], *args, **kwargs) -> None:
-        from alerts.models import AlertOptOut
-
         super().__init__(*args, **kwargs)
         self.user = user
         self.projects = {f"project_{project.pk}": project for project in projects}
@@ -64,8 +61,6 @@ class AlertSubscriptionsForm(forms.Form):
 
     @transaction.atomic
     def save(self) -> None:
-        from alerts.models import AlertOptOut
-
         wanted = [p.pk for name, p in self.projects.items() if self.cleaned_data[name]]
         unwanted = [p.pk for name, p in self.projects.items() if not self.cleaned_data[name]]
         AlertOptOut.objects.filter(user=self.user, project_id__in=wanted).delete()
@@ -85,8 +80,6 @@ class WebhookForm(forms.ModelForm):
     )
 
     class Meta:
-        from alerts.models import Webhook
-
         model = Webhook
         fields = ["kind", "url"]
         widgets = {"kind": forms.Select(attrs={"aria-label": "Webhook kind"})}

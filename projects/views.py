@@ -5,7 +5,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
-from events.models import Event, IngestRejection
-from issues import charts
+from events.models import IngestRejection
+from issues.selectors import projects_overview
 from projects.access import administered_teams, is_team_admin, project_for, visible_projects
 from projects.forms import AlertSwitchesForm, ProjectForm, WebhookForm
 from projects.models import ProjectKey
@@ -22,18 +21,7 @@ from projects.models import ProjectKey
 
 @login_required
 def project_list(request: HttpRequest) -> HttpResponse:
-    projects = list(
-        visible_projects(request.user)
-        .annotate(
-            open_issues=Count("issues", filter=Q(issues__is_resolved=False, issues__is_muted=False))
-        )
-        .order_by("team__name", "name")
-    )
-    starts, counts = charts.bucket_counts(
-        Event.objects.filter(project_id__in=[p.pk for p in projects]), "project_id", charts.HOUR, 24
-    )
-    for project in projects:
-        project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)
+    projects = projects_overview(visible_projects(request.user))
     return render(
         request,
         "projects/list.html",

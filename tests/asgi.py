@@ -6,7 +6,7 @@ import asyncio
 import httpx
 
 from bugsink.asgi import application
-from events.ingest.group_commit import committer
+from ingest.group_commit import committer
 
 
 def asgi_post(path: str, content: bytes, headers: dict[str, str] | None = None) -> httpx.Response:

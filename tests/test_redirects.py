@@ -277,7 +277,7 @@ def test_redirects_stay_on_site(client, world, name, evil):
 
 @pytest.mark.parametrize("evil", EVIL_TARGETS)
 def test_safe_next_refuses_and_accepts(rf, evil):
-    from bugsink.redirects import safe_next
+    from core.redirects import safe_next
 
     request = rf.get("/")
     assert safe_next(request, evil, "/fallback/") == "/fallback/"

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import DocumentDictionary, Event, RawEvent
 from events.storage import event_document
 from issues.models import Issue
@@ -27,8 +27,8 @@ def recursion_envelope(tmp_path_factory) -> bytes:
 
 @pytest.fixture
 def target(monkeypatch):
-    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
-    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
+    monkeypatch.setattr("ingest.handler.request_digest", lambda project_id: None)
+    monkeypatch.setattr("ingest.rejections._schedule_flush", lambda wait: None)
     project = make_project()
     key = ProjectKey.objects.filter(project=project).get().public_key
     headers = {

@@ -8,8 +8,8 @@ import orjson
 import pytest
 import zstandard
 
-from events import digest
-from events.digest import digest_pending
+from digestion import digest
+from digestion.digest import digest_pending
 from events.models import Event, RawEvent
 from events.spool_format import json_size, pack, unpack
 from issues.models import Issue
@@ -45,7 +45,7 @@ def test_big_events_are_digested_in_several_bounded_batches(monkeypatch):
                  payload=pack(orjson.dumps(e)) if i % 2 else orjson.dumps(e))
         for i, e in enumerate(events)
     )  # fmt: skip
-    monkeypatch.setattr("events.digest.BATCH_JSON_BYTES", 11_000)  # two events per batch
+    monkeypatch.setattr("digestion.digest.BATCH_JSON_BYTES", 11_000)  # two events per batch
     batches = []
     real_prepare = digest._prepare
 
@@ -53,7 +53,7 @@ def test_big_events_are_digested_in_several_bounded_batches(monkeypatch):
         batches.append(len(raws))
         return real_prepare(project_id, raws)
 
-    monkeypatch.setattr("events.digest._prepare", counting_prepare)
+    monkeypatch.setattr("digestion.digest._prepare", counting_prepare)
 
     assert digest_pending(project.pk, batch_size=500) == 7
     assert batches == [2, 2, 2, 1]

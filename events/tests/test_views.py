@@ -87,7 +87,7 @@ def test_event_list(member_client, events):
 
 
 def test_event_list_pages_through_every_event_once(member_client, project, monkeypatch):
-    monkeypatch.setattr("events.views.EVENTS_PER_PAGE", 2)
+    monkeypatch.setattr("events.selectors.EVENTS_PER_PAGE", 2)
     ingest(project, *[python_event() for _ in range(3)])  # received in the same instant
     ingest(project, *[python_event() for _ in range(2)])
     expected = list(Event.objects.order_by("-received_at", "-pk").values_list("pk", flat=True))

@@ -6,7 +6,7 @@ import orjson
 import pytest
 from django.utils import timezone
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import RawEvent
 from issues.counters import registry
 from issues.models import Issue
@@ -48,7 +48,7 @@ class AlertRecorder:
 @pytest.fixture
 def alerts(monkeypatch) -> AlertRecorder:
     recorder = AlertRecorder()
-    monkeypatch.setattr("issues.lifecycle.queue_alerts", recorder)
+    monkeypatch.setattr("digestion.digest.queue_alerts", recorder)
     return recorder
 
 

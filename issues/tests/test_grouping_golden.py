@@ -2,7 +2,7 @@
 
 issues/tests/golden/<version>.json holds, for each capture in tests/fixtures/sdk, the grouping
 digestion computes for it: normalize, trim when over the event size limit, group (the order of
-events/digest.py). A version never changes, so any difference fails, and so does a capture that
+digestion/digest.py). A version never changes, so any difference fails, and so does a capture that
 the file lacks or an entry without a capture. A new behaviour goes into a new version; record
 its file, and a new capture under every version, with
 
@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import Event, RawEvent
 from events.normalize import normalize_event
 from events.oversize import fit_event
@@ -54,7 +54,7 @@ def captures() -> dict[str, bytes]:
 
 
 def digested_grouping(payload: bytes, version: str) -> Grouping:
-    """The grouping of `payload` along digestion's path (events/digest.py `_parse`)."""
+    """The grouping of `payload` along digestion's path (digestion/digest.py `_parse`)."""
     event = normalize_event(orjson.loads(payload), received_at=RECEIVED_AT)
     if len(payload) > EVENT_LIMIT:
         fit_event(event, EVENT_LIMIT, len(payload))

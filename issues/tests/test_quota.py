@@ -5,14 +5,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from events.ingest import quota, rejections
 from events.models import IngestRejection, RawEvent
+from ingest import quota, rejections
 from issues.tests.lifecycle_helpers import new_project
 from projects.models import ProjectKey
 from tests.asgi import asgi_post
 from tests.envelopes import event_envelope
 
-# Ingest commits the spool from its own writer thread (group commit): real transactions.
+# Ingest commits the spool itself (group commit), outside a test transaction: real ones.
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
@@ -21,10 +21,10 @@ T0 = datetime(2026, 5, 4, 10, 20, 30, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def no_digest_and_fresh_quota(monkeypatch):
     # The spool is what the quota counts; digestion is not part of this test.
-    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    monkeypatch.setattr("ingest.handler.request_digest", lambda project_id: None)
     # Rejection counts are written by the test (flush_rejections), not by a timer thread that
     # fires whenever it likes, perhaps after this test's rows were cleared for the next test.
-    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
+    monkeypatch.setattr("ingest.rejections._schedule_flush", lambda wait: None)
     quota.reset()
     yield
     quota.reset()

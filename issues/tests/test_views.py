@@ -106,7 +106,7 @@ def test_search_terms(member_client, project, member):
 
 
 def test_sort_and_keyset_pages(member_client, project, monkeypatch):
-    monkeypatch.setattr("issues.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("issues.selectors.PAGE_SIZE", 2)
     ingest(
         project,
         *[python_event(exception={"values": [{"type": f"E{i}", "value": "x"}]}) for i in range(5)],

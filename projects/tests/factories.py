@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 from django.contrib.auth import get_user_model
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import RawEvent
 from projects.models import Project, ProjectKey, Team, TeamMembership
 

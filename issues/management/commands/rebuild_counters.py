@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, Max, Min
 
-from events.digest import lock_project
+from core.locks import lock_project
 from events.models import Event
 from issues.counters import (
     GRANULARITIES,

@@ -3,7 +3,7 @@ from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
 from django.utils.text import slugify
 
-from events.ingest.auth import KEY_RE
+from ingest.auth import KEY_RE
 from projects.lookup import team_for_command
 from projects.models import Project, ProjectKey, Team
 

@@ -1,25 +1,29 @@
-"""Celery tasks of digestion. The ingest path enqueues through events/scheduling.py."""
+"""Celery tasks of digestion. The ingest path enqueues through ingest/scheduling.py.
+
+Task names follow the module (they were "events.tasks.*" before digestion had an app of its own).
+A message still queued under an old name is discarded as unregistered; its events stay in the
+spool, and the sweep every worker runs at start-up enqueues their projects again.
+"""
 
 import logging
 
 from celery import shared_task
 from celery.signals import worker_ready
 
+from digestion.digest import digest_pending
+from events.models import RawEvent
+
 logger = logging.getLogger("bugsink.digest")
 
 
-@shared_task(name="events.tasks.digest_project", acks_late=True)
+@shared_task(name="digestion.tasks.digest_project", acks_late=True)
 def digest_project(project_id: int) -> int:
-    from events.digest import digest_pending
-
     return digest_pending(project_id)
 
 
-@shared_task(name="events.tasks.sweep_undigested")
+@shared_task(name="digestion.tasks.sweep_undigested")
 def sweep_undigested() -> list[int]:
     """Enqueue a digest for every project with spooled events (missed enqueues, crashes)."""
-    from events.models import RawEvent
-
     project_ids = list(
         RawEvent.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
     )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import Event, RawEvent, TagValue
 from events.storage import event_document
 from issues.models import Issue, IssueTagCount

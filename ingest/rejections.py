@@ -15,6 +15,9 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from events.models import IngestRejection
+from projects.models import Project
+
 logger = logging.getLogger("bugsink.ingest")
 
 FLUSH_INTERVAL = 1.0
@@ -99,9 +102,6 @@ def write_counts(batch: dict[tuple[int | None, str], int], day: date) -> None:
     at the same moment: the addition is one upsert, which cannot lose either side's count the
     way a read-then-insert does.
     """
-    from events.models import IngestRejection
-    from projects.models import Project
-
     table = connection.ops.quote_name(IngestRejection._meta.db_table)
     count = connection.ops.quote_name("count")
     with transaction.atomic():

@@ -24,7 +24,8 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from issues.counters import bucket_of, bucket_start
+from core.periods import bucket_of, bucket_start
+from events.models import Event, RawEvent
 
 from .rejections import record_rejection
 
@@ -126,8 +127,6 @@ def _stored_count(project_id: int, since: datetime) -> int:
     sum is exact. On SQLite the spool is its own database file and a digested row leaves it
     just after the batch commits: for that moment it counts twice, erring towards refusing.
     """
-    from events.models import Event, RawEvent
-
     spooled = RawEvent.objects.filter(project_id=project_id, received_at__gte=since).count()
     digested = Event.objects.filter(project_id=project_id, received_at__gte=since).count()
     return spooled + digested

@@ -1,7 +1,7 @@
 """Running the few blocking (database) steps of ingest off the event loop.
 
 The hot path of an ingest request never touches the database itself: keys, quotas and the spool
-are served from memory or by the group-commit thread. What is left (a key not yet cached, a
+are served from memory or by the group commit on the loop. What is left (a key not yet cached, a
 quota re-read, an attachment) runs in a worker thread, with the connection hygiene Django
 applies around a request so a dropped database connection is replaced, not reused.
 """

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandParser
 
-from events.digest import digest_pending
+from digestion.digest import digest_pending
 from events.models import RawEvent
 from projects.lookup import find_project
 

@@ -9,21 +9,21 @@ import uuid
 import orjson
 import pytest
 
-from events.ingest import quota, rejections
 from events.models import IngestRejection, RawEvent
+from ingest import quota, rejections
 from projects.models import ProjectKey
 from projects.tests.factories import make_project
 from tests.asgi import asgi_post
 
-# Ingest commits the spool from its own writer thread (group commit): real transactions.
+# Ingest commits the spool itself (group commit), outside a test transaction: real ones.
 pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 
 @pytest.fixture
 def target(monkeypatch):
-    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    monkeypatch.setattr("ingest.handler.request_digest", lambda project_id: None)
     # Rejection counts are written by the test (flush_rejections), not by a timer thread.
-    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
+    monkeypatch.setattr("ingest.rejections._schedule_flush", lambda wait: None)
     quota.reset()
     project = make_project()
     key = ProjectKey.objects.filter(project=project).get().public_key

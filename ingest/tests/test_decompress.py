@@ -7,8 +7,8 @@ import brotli
 import pytest
 import zstandard
 
-from events.ingest.decompress import decompress
-from events.ingest.errors import BadRequest
+from ingest.decompress import decompress
+from ingest.errors import BadRequest
 
 # 12 MB that compress to a few KB, like sentry-sdk's envelope of a RecursionError: brotli's
 # decoder then holds far more output than one call may return.

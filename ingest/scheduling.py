@@ -1,10 +1,13 @@
-"""Enqueueing digestion from the ingest path: coalesced, off the request thread, never blocking.
+"""Handing spooled events to digestion: coalesced, off the request thread, never blocking.
 
 Publishing one Celery task per accepted event would cost every request a broker round trip and
 flood the worker with tasks that find nothing left to do (one task digests the whole spool).
 Instead each web process keeps a set of projects with new events and a background thread
 publishes one task per project per short window. An event is durable before it gets here; if
 the process dies before publishing, the periodic sweep enqueues its project.
+
+The task is published by name: the ingest processes never import digestion's code (grouping,
+the state machine), and ingestion and digestion stay independent of each other.
 """
 
 import logging
@@ -12,9 +15,13 @@ import os
 import threading
 import time
 
+from celery import current_app
+
 logger = logging.getLogger("bugsink.digest")
 
 WINDOW_SECONDS = 0.05
+# The Celery task digestion.tasks.digest_project registers under this name.
+DIGEST_TASK = "digestion.tasks.digest_project"
 # After a failed publish the broker is presumed down for this long: ingest keeps accepting
 # (the rows are persisted) and the sweep enqueues them once the broker is back.
 BROKER_BACKOFF_SECONDS = 5.0
@@ -50,10 +57,8 @@ class DigestScheduler:
         """Publish one digest task now. Never raises; False when the broker is unavailable."""
         if time.monotonic() < self._broker_down_until:
             return False
-        from events.tasks import digest_project
-
         try:
-            digest_project.apply_async(args=[project_id], retry=False)
+            current_app.send_task(DIGEST_TASK, args=[project_id], retry=False)
             return True
         except Exception:  # any broker failure: the events are safe in the spool already
             self._broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS

@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from events.ingest import rejections
-from events.ingest.rejections import record_rejection, write_counts
 from events.models import IngestRejection
+from ingest import rejections
+from ingest.rejections import record_rejection, write_counts
 from projects.tests.factories import make_project
 
 pytestmark = pytest.mark.django_db(transaction=True)

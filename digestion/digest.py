@@ -25,6 +25,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from alerts.notify import queue_alerts
+from core.locks import lock_project
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.oversize import fit_event
@@ -117,7 +119,8 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
             issues = Issue.objects.in_bulk({p.issue_id for p in pending})
             _store_events(project_id, pending)
             _update_issues(pending, issues)
-            apply_issue_states(project_id, pending, new_issue_ids, counters, issues)
+            alerts = apply_issue_states(project_id, pending, new_issue_ids, counters, issues)
+            queue_alerts(alerts)
             _store_tags(project_id, pending)
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
@@ -140,17 +143,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def lock_project(project_id: int) -> None:
-    """Serialize with every other digestion of (and state change in) this project.
-
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: nothing to do, the IMMEDIATE
-    transaction already holds the database's only write lock. Call inside transaction.atomic().
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, project_id])
 
 
 def _spooled(project_id: int, batch_size: int) -> tuple[list[Spooled], bool]:

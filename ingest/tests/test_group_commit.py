@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from django.db import OperationalError, connections
 
-from events.ingest.group_commit import GroupCommitter, PostgresSpool, SpoolRow, SqliteSpool
 from events.models import RawEvent
 from events.routers import spool_database
+from ingest.group_commit import GroupCommitter, PostgresSpool, SpoolRow, SqliteSpool
 from projects.models import ProjectKey
 from projects.tests.factories import make_project
 from tests.asgi import asgi_post
@@ -98,7 +98,7 @@ def test_endpoint_answers_503_when_the_spool_cannot_commit(monkeypatch, spool_cl
         raise OperationalError("database or disk is full")
 
     monkeypatch.setattr(spool_class, "insert", broken_insert)
-    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    monkeypatch.setattr("ingest.handler.request_digest", lambda project_id: None)
     key = ProjectKey.objects.filter(project=project).get().public_key
     _, body, headers = event_envelope({"message": "hi"})
     headers["X-Sentry-Auth"] = f"Sentry sentry_key={key}, sentry_version=7"

@@ -2,7 +2,7 @@
 
 It does as little as possible per request: no event parsing beyond JSON validity, no grouping,
 no database round trip of its own on the hot path (keys and quotas are answered from memory,
-rows go to the group-commit thread). Every refusal is a clear status with a JSON `detail`.
+rows go to the loop's group commit). Every refusal is a clear status with a JSON `detail`.
 """
 
 import asyncio
@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from events.scheduling import request_digest
+from ingest.scheduling import request_digest
 
 from .accept import Accepted, accept_envelope, accept_store_body, store_others
 from .auth import authenticate, public_key_from_dsn, public_key_from_request

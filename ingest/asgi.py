@@ -6,8 +6,8 @@
 
 Thousands of requests a second arrive here and none needs a session, a template or Django's
 request machinery, so they are answered without it: the event loop reads the body, the
-pipeline (handler.py) validates it in memory and hands the rows to the group-commit thread,
-and the request waits for that commit without holding a thread.
+pipeline (handler.py) validates it in memory and hands the rows to the group commit
+(group_commit.py), and the request awaits that commit without holding a thread.
 """
 
 import logging

@@ -31,26 +31,6 @@ from .group_commit import SpoolRow
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
-# Items we take but do not (yet) use. Listed for the log; anything unknown is skipped the same.
-IGNORED_ITEM_TYPES = {
-    "transaction",
-    "session",
-    "sessions",
-    "client_report",
-    "check_in",
-    "replay_event",
-    "replay_recording",
-    "replay_video",
-    "profile",
-    "profile_chunk",
-    "statsd",
-    "metric_buckets",
-    "log",
-    "otel_log",
-    "span",
-    "otel_span",
-}
-
 
 @dataclass
 class Accepted:
@@ -138,6 +118,8 @@ def accept_envelope(
             feedback = _feedback(project_id, envelope_event_id, item, received_at)
             others.append(feedback)
             event_id = event_id or feedback.feedback_id
+        # Any other item (transaction, session, replay, profile, ...) is taken and dropped: the
+        # SDK must not retry what this server does not keep.
     return Accepted(event_id, rows=rows, others=others)
 
 

@@ -9,8 +9,8 @@ import orjson
 import pytest
 from django.conf import settings
 
-from events.ingest import handler, rejections
 from events.models import Attachment, RawEvent
+from ingest import handler, rejections
 from projects.models import ProjectKey
 from projects.tests.factories import make_project
 from tests.asgi import asgi_post
@@ -20,10 +20,10 @@ pytestmark = pytest.mark.django_db(databases="__all__", transaction=True)
 
 @pytest.fixture
 def target(monkeypatch):
-    monkeypatch.setattr("events.ingest.handler.request_digest", lambda project_id: None)
+    monkeypatch.setattr("ingest.handler.request_digest", lambda project_id: None)
     # Rejection counts are written by the test (flush_rejections), not by a timer thread that
     # fires whenever it likes, perhaps after this test's rows were cleared for the next test.
-    monkeypatch.setattr("events.ingest.rejections._schedule_flush", lambda wait: None)
+    monkeypatch.setattr("ingest.rejections._schedule_flush", lambda wait: None)
     project = make_project()
     key = ProjectKey.objects.filter(project=project).get().public_key
     headers = {
