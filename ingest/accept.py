@@ -18,7 +18,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import orjson
 from django.conf import settings
 from django.db import transaction
 
@@ -28,6 +27,7 @@ from events.spool_format import pack
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
 from .group_commit import SpoolRow
+from .json_object import decode_json_object
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 
@@ -45,16 +45,6 @@ def normalize_event_id(value: object) -> str | None:
         return None
     candidate = value.replace("-", "").lower()
     return candidate if EVENT_ID_RE.match(candidate) else None
-
-
-def decode_json_object(payload: bytes, what: str) -> dict:
-    try:
-        value = orjson.loads(payload)
-    except orjson.JSONDecodeError as e:
-        raise BadRequest(f"{what} is not valid JSON: {e}", reason="bad_json") from e
-    if not isinstance(value, dict):
-        raise BadRequest(f"{what} must be a JSON object", reason="bad_json")
-    return value
 
 
 def _check_event_size(payload: bytes) -> None:

@@ -5,9 +5,8 @@ Only headers are JSON-decoded here; payloads stay bytes until someone needs them
 
 from dataclasses import dataclass, field
 
-import orjson
-
 from .errors import BadRequest
+from .json_object import decode_json_object
 
 # The protocol allows one event or one transaction per envelope. Enforced here, while reading
 # item headers: quotas are checked per request, so an envelope of 10,000 events would otherwise
@@ -31,23 +30,15 @@ class Envelope:
     items: list[Item] = field(default_factory=list)
 
 
-def _json_object_line(line: bytes, what: str) -> dict:
-    try:
-        value = orjson.loads(line)
-    except orjson.JSONDecodeError as e:
-        raise BadRequest(f"{what} is not valid JSON: {e}", reason="bad_envelope") from e
-    if not isinstance(value, dict):
-        raise BadRequest(f"{what} must be a JSON object", reason="bad_envelope")
-    return value
-
-
 def parse_envelope(data: bytes) -> Envelope:
     header_end = data.find(b"\n")
     if header_end == -1:
         header_end = len(data)
     if not data[:header_end].strip():
         raise BadRequest("empty envelope: the first line must be the envelope header")
-    envelope = Envelope(headers=_json_object_line(data[:header_end], "envelope header"))
+    envelope = Envelope(
+        headers=decode_json_object(data[:header_end], "envelope header", reason="bad_envelope")
+    )
 
     pos = header_end + 1
     size = len(data)
@@ -60,7 +51,9 @@ def parse_envelope(data: bytes) -> Envelope:
         pos = line_end + 1
         if not line.strip():
             continue  # blank lines between items (and a trailing newline) are harmless
-        headers = _json_object_line(line, f"header of item {len(envelope.items) + 1}")
+        headers = decode_json_object(
+            line, f"header of item {len(envelope.items) + 1}", reason="bad_envelope"
+        )
         if not isinstance(headers.get("type"), str) or not headers["type"]:
             raise BadRequest(f"item {len(envelope.items) + 1} has no type", reason="bad_envelope")
         if headers["type"] in SINGLE_ITEM_TYPES:
