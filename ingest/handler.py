@@ -18,7 +18,7 @@ from django.utils import timezone
 from ingest.scheduling import request_digest
 
 from .accept import Accepted, accept_envelope, accept_store_body, store_others
-from .auth import authenticate, public_key_from_dsn, public_key_from_request
+from .auth import authenticate, check_envelope_dsn, public_key_from_dsn, public_key_from_request
 from .blocking import run_blocking
 from .body import Receive, declared_length, read_body
 from .decompress import decompress
@@ -88,8 +88,9 @@ class _Pipeline:
         data, offload = await _decoded(await self._read(), request)
         envelope: Envelope = await _compute(offload, parse_envelope, data)
         if not public_key:
-            dsn_key = public_key_from_dsn(envelope.headers.get("dsn"))
-            await authenticate(dsn_key, request.project_id)
+            public_key = public_key_from_dsn(envelope.headers.get("dsn"))
+            await authenticate(public_key, request.project_id)
+        check_envelope_dsn(envelope.headers.get("dsn"), public_key, request.project_id)
         return await _compute(
             offload, accept_envelope, request.project_id, envelope, received_at,
             request.remote_addr,
