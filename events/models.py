@@ -94,16 +94,28 @@ class TagValue(models.Model):
 
 
 class Attachment(models.Model):
-    """An envelope attachment, linked to its event by event_id (the event may be digested later)."""
+    """An envelope attachment, linked to its event by event_id (the event may be digested later).
+
+    Stored once per content (`sha256`), zstd-compressed unless its format is compressed
+    already: read it with `events.attachments.original_bytes`, never from `data` directly.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     event_id = models.CharField(max_length=32, db_index=True)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True, default="")
     attachment_type = models.CharField(max_length=50, default="event.attachment")
-    size = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # of the original bytes
+    sha256 = models.CharField(max_length=64, blank=True, default="")  # of the original bytes
+    compression = models.CharField(max_length=10, blank=True, default="")  # "zstd" or ""
     data = models.BinaryField()
     received_at = models.DateTimeField()
+
+    def original_bytes(self) -> bytes:
+        """The attachment exactly as the SDK sent it (see events/attachments.py)."""
+        from events.attachments import original_bytes
+
+        return original_bytes(self)
 
 
 class UserFeedback(models.Model):

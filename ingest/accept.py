@@ -21,6 +21,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 
+from events.attachments import prepare as prepare_attachment
 from events.models import Attachment, UserFeedback
 from events.spool_format import pack
 
@@ -117,6 +118,8 @@ def store_others(others: list[Attachment | UserFeedback]) -> None:
     """Persist attachments and feedback (blocking: call off the event loop)."""
     with transaction.atomic():
         for obj in others:
+            if isinstance(obj, Attachment):
+                prepare_attachment(obj, obj.data)  # hash and compress, off the event loop
             if not _already_stored(obj):
                 obj.save()
 
@@ -124,7 +127,8 @@ def store_others(others: list[Attachment | UserFeedback]) -> None:
 def _already_stored(obj: Attachment | UserFeedback) -> bool:
     """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
     if isinstance(obj, Attachment):
-        same = Attachment.objects.filter(filename=obj.filename, size=obj.size)
+        # By content: two different files of one name and size are two attachments.
+        same = Attachment.objects.filter(sha256=obj.sha256)
     elif obj.feedback_id:
         same = UserFeedback.objects.filter(feedback_id=obj.feedback_id)
     else:
@@ -156,7 +160,7 @@ def _attachment(
         content_type=_text(item.headers.get("content_type"), 100),
         attachment_type=_text(item.headers.get("attachment_type"), 50) or "event.attachment",
         size=len(item.payload),
-        data=item.payload,
+        data=item.payload,  # as sent; store_others hashes and compresses it
         received_at=received_at,
     )
 
