@@ -9,7 +9,6 @@ from django.db import transaction
 
 from events.attachments import delete_for_events
 from events.models import Event
-
 from issues.models import Issue
 from issues.state import IssueStateManager
 
