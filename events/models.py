@@ -145,3 +145,29 @@ class IngestRejection(models.Model):
                 fields=["project", "reason", "day"], name="unique_rejection_bucket"
             )
         ]
+
+
+class Outcome(models.Model):
+    """What became of ingested items, per project, UTC hour, outcome, reason and category.
+
+    `outcome` is accepted, refused (by us: quota, too_large, malformed, bad_key, disabled),
+    filtered (taken but not kept: a category this server does not store) or client_discard
+    (dropped by the SDK itself, as its client reports say, with the SDK's reason). Written by
+    ingest/outcomes.py, read by the outcomes page; rows older than OUTCOMES_RETENTION_DAYS go.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()  # start of the UTC hour
+    outcome = models.CharField(max_length=20)
+    reason = models.CharField(max_length=40, blank=True, default="")
+    category = models.CharField(max_length=20)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "hour", "outcome", "reason", "category"],
+                name="unique_outcome_bucket",
+            )
+        ]
+        indexes = [models.Index(fields=["hour"], name="outcome_hour")]  # retention deletes
