@@ -13,8 +13,8 @@ from django.views.decorators.http import require_POST
 
 from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
+from core.category_quotas import parse_category_quotas
 from events.models import IngestRejection
-from ingest.quota import parse_category_quotas
 from issues.selectors import projects_overview
 from projects.access import administered_teams, is_team_admin, project_for, visible_projects
 from projects.forms import AlertSwitchesForm, ProjectForm, WebhookForm

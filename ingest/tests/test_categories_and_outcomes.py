@@ -175,3 +175,29 @@ def test_old_counters_are_pruned(target, settings):
         )
     assert outcomes.prune(now=T0) == 1
     assert Outcome.objects.get().hour == T0 - timedelta(days=29)
+
+
+def test_check_ins_have_a_quota_counted_in_memory(target, settings):
+    project, headers = target
+    settings.INGEST_CATEGORY_QUOTAS = "monitor=1/minute"
+    body = envelope(("check_in", b'{"check_in_id": "x", "status": "ok"}'))
+    with time_machine.travel(T0, tick=False):
+        first = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
+        second = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
+    assert first.status_code == second.status_code == 200
+    assert "X-Sentry-Rate-Limits" not in first.headers
+    assert second.headers["X-Sentry-Rate-Limits"] == "30:monitor:project:quota_exceeded"
+
+
+def test_a_bad_category_quota_setting_is_refused_clearly():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from core.category_quotas import parse_category_quotas
+
+    assert parse_category_quotas("attachment=5/minute, feedback=2/hour") == {
+        "attachment": {"minute": 5},
+        "feedback": {"hour": 2},
+    }
+    for bad in ("transaction=5/minute", "attachment=5/day", "attachment=many/hour"):
+        with pytest.raises(ImproperlyConfigured, match="INGEST_CATEGORY_QUOTAS"):
+            parse_category_quotas(bad)
