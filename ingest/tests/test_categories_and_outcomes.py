@@ -201,3 +201,19 @@ def test_a_bad_category_quota_setting_is_refused_clearly():
     for bad in ("transaction=5/minute", "attachment=5/day", "attachment=many/hour"):
         with pytest.raises(ImproperlyConfigured, match="INGEST_CATEGORY_QUOTAS"):
             parse_category_quotas(bad)
+
+
+def test_flushed_counters_read_back_per_hour_like_orm_rows(target):
+    """The flush's upsert writes the hour as the ORM does: the page's filters find it, and a
+    second flush into the same hour adds to the same row."""
+    from events.outcome_summary import outcome_buckets
+
+    project, headers = target
+    for _ in range(2):
+        event_id = uuid.uuid4().hex
+        body = envelope(event_item(event_id), event_id=event_id)
+        assert asgi_post(f"/api/{project.pk}/envelope/", body, headers).status_code == 200
+        rejections.flush_rejections()
+    assert Outcome.objects.filter(project=project).count() == 1
+    latest = outcome_buckets(project.pk, "hour")[-1]
+    assert latest.total("accepted") == 2
