@@ -122,17 +122,19 @@ def _add_counters(target: Issue, sources: list[Issue]) -> None:
 
 
 def groupings_of(issue: Issue) -> list[Grouping]:
-    """The Issue's Groupings, oldest first, each with its number of `events` (one query)."""
+    """The Issue's Groupings, oldest first, each with its number of `events` and an `example`
+    title of its events, so the user can tell them apart (one grouped query)."""
     groupings = list(Grouping.objects.filter(issue=issue).order_by("created_at", "pk"))
     if len(groupings) > 1:
-        counts = dict(
+        rows = (
             Event.objects.filter(issue=issue)
             .values_list("grouping_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("id"), example=Max("title"))
             .order_by()
         )
+        found = {grouping_id: (n, example) for grouping_id, n, example in rows}
         for grouping in groupings:
-            grouping.events = counts.get(grouping.pk, 0)
+            grouping.events, grouping.example = found.get(grouping.pk, (0, ""))
     return groupings
 
 

@@ -213,6 +213,8 @@ def test_unmerge_from_the_issue_page(member_client, project, member, two_issues)
     merge_issues(key.pk, [type_.pk], project.pk, member)
     page = member_client.get(reverse("issue-detail", args=[project.pk, key.pk])).content.decode()
     assert "Merged groupings" in page and page.count(">Unmerge</button>") == 2
+    section = page.split('class="groupings"', 1)[1].split("</section>", 1)[0]
+    assert "KeyError: x" in section and "TypeError: x" in section
     moved = Grouping.objects.filter(issue=key).order_by("-pk").first()
     url = reverse("grouping-unmerge", args=[project.pk, key.pk, moved.pk])
     response = member_client.post(url)
