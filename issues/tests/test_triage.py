@@ -264,3 +264,23 @@ def test_issue_list_queries_stay_constant_with_environments(member_client, proje
         response = member_client.get(url)
     assert len(response.context["environments"]) == 7
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_event_page_queries_stay_constant_with_triage_rows(member_client, project, member):
+    """The event page shows the same assignee, environments, groupings and timeline."""
+    ingest(project, python_event())
+    issue = Issue.objects.get(project=project)
+    event = issue.events.get()
+    url = reverse("event-detail", args=[project.pk, issue.pk, event.pk])
+    add(member_client, issue, "one")
+    with CaptureQueriesContext(connection) as few:
+        member_client.get(url)
+    for n in range(15):
+        add(member_client, issue, f"comment {n}")
+        make_user(f"mate{n}", project.team)
+    ingest(project, *[python_event(environment=f"env{n}") for n in range(10)])
+    assign(member_client, issue, str(member.pk))
+    with CaptureQueriesContext(connection) as many:
+        page = member_client.get(url).content.decode()
+    assert page.count('class="comment"') == 16 and "mate14" in page and "env9" in page
+    assert len(many.captured_queries) == len(few.captured_queries)
