@@ -219,3 +219,30 @@ def test_environment_selector_filters_and_is_remembered(live_stack, page):
     page.wait_for_url(re.compile(r"env=&|env=$"))
     assert page.locator("tr.issue-row").count() == 2
     assert page.dialogs == []
+
+
+def test_merge_and_unmerge_work_without_javascript(browser, live_stack, account):  # noqa: F811
+    project_id, dsn = live_stack.create_project(f"nojs-merge-{uuid.uuid4().hex[:6]}")
+    send_errors(live_stack, dsn, project_id, TWO_ERRORS)
+    context = browser.new_context(base_url=live_stack.base_url, java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", account[0])
+        page.fill("#id_password", account[1])
+        page.click("button[type=submit]")
+        page.goto(f"/projects/{project_id}/issues/")
+        for box in page.locator('input[name="issue"]').all():
+            box.check()
+        page.get_by_role("button", name="Merge").click()
+        page.get_by_role("button", name="Merge 2 issues").click()
+        page.wait_for_selector("section.groupings")
+        assert page.inner_text("dd.event-count") == "2"
+        page.locator("section.groupings li").last.get_by_role("button", name="Unmerge").click()
+        page.wait_for_selector(".messages")
+        assert "Unmerged 1 event into a new issue." in page.inner_text(".messages")
+        page.goto(f"/projects/{project_id}/issues/")
+        assert page.locator("tr.issue-row").count() == 2
+    finally:
+        context.close()
