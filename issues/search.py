@@ -1,7 +1,7 @@
 """The issue search language: free words plus `key:value` terms.
 
     database timeout level:error release:1.2.0 environment:prod is:resolved browser:Firefox
-    assigned:me assigned:alice assigned:#team is:unassigned is:assigned
+    assigned:me assigned:alice assigned:#team unassigned is:unassigned is:assigned
 
 Words match title or culprit (all words must match). `level`, `is` and tag keys are filters;
 `release` and `environment` are automatic tags, so they and any SDK tag go through the tag
@@ -47,7 +47,10 @@ def parse_search(query: str) -> IssueSearch:
     for token in _split(query or ""):
         match = _TERM_RE.match(token)
         if match is None:
-            search.words.append(token)
+            if token.lower() == "unassigned":  # a filter on its own, short for is:unassigned
+                search.assigned.append("none")
+            else:
+                search.words.append(token)
             continue
         key, value = match.group(1).lower(), match.group(2)
         if key == "level":

@@ -91,6 +91,7 @@ def test_assigned_filters(member_client, project, member, admin_member):
     assert listed(member_client, project, q="assigned:BOSS") == {ids["Boss"]}
     assert listed(member_client, project, q="assigned:%23team-a") == {ids["Team"]}
     assert listed(member_client, project, q="is:unassigned") == {ids["Nobody"]}
+    assert listed(member_client, project, q="unassigned") == {ids["Nobody"]}
     assert listed(member_client, project, q="assigned:none") == {ids["Nobody"]}
     assigned = {ids["Mine"], ids["Boss"], ids["Team"]}
     assert listed(member_client, project, q="is:assigned") == assigned
