@@ -287,6 +287,7 @@ def _store_events(project_id: int, pending: list[Pending]) -> None:
                 (event.release or "")[:250],
                 (event.environment or "")[:64],
                 p.title,
+                p.grouping_id,
                 dictionary_id,
                 compressors.compress(document, dictionary_id),
             )
@@ -305,6 +306,7 @@ _EVENT_COLUMNS = (
     "release",
     "environment",
     "title",
+    "grouping_id",
     "dictionary_id",
     "data",
 )

@@ -53,6 +53,10 @@ class Event(models.Model):
     release = models.CharField(max_length=250, blank=True, default="")
     environment = models.CharField(max_length=64, blank=True, default="")
     title = models.CharField(max_length=255, blank=True, default="")
+    # The Grouping (hash) that filed the event under its Issue, so an unmerge can move exactly
+    # its events out again (issues/merge.py). A plain id without an index or constraint: only
+    # an unmerge reads it, through the Issue's own index. NULL: stored before it was recorded.
+    grouping_id = models.BigIntegerField(null=True, blank=True)
     # NULL: `data` is plain zstd (events stored before dictionaries existed). Dictionaries go
     # only together with their Issue, whose events go too, so nothing cascades here, and there
     # is no database constraint either: it would make deleting a dictionary look for its

@@ -10,32 +10,38 @@ from django.shortcuts import get_object_or_404
 from events.models import Event
 from issues import charts
 from issues.activity import activity_label
-from issues.models import Issue, IssueActivity, IssueTagCount
-from issues.search import IssueSearch, apply_search, filter_state
+from issues.models import Issue, IssueActivity, IssueComment, IssueTagCount
+from issues.search import IssueSearch, apply_search, filter_assigned, filter_state
 from projects.access import is_superuser, member_teams
 from projects.models import Project
 
 PAGE_SIZE = 50
 TOP_TAG_VALUES = 5
+TIMELINE_COMMENTS = 200
 
 
 def issue_for(user: AbstractBaseUser, project_id: int, issue_id: int) -> Issue:
     """The Issue if the user may see its project, else 404 (as for an id that does not exist)."""
-    issues = Issue.objects.select_related("project", "project__team")
+    issues = Issue.objects.select_related("project", "project__team", "assignee")
     if not is_superuser(user):
         issues = issues.filter(project__team__in=member_teams(user))
     return get_object_or_404(issues, pk=issue_id, project_id=project_id)
 
 
 def issue_list_page(
-    project: Project, search: IssueSearch, tab: str, sort: str, cursor: str
+    project: Project, search: IssueSearch, tab: str, sort: str, cursor: str, user_id: int = 0
 ) -> tuple[list[Issue], str]:
-    """One page of the issue list (each with a 24-hour `sparkline`) and the next page's cursor."""
+    """One page of the issue list (each with a 24-hour `sparkline`) and the next page's cursor.
+
+    `user_id` is whom `assigned:me` means.
+    """
     issues = apply_search(Issue.objects.filter(project=project), search, project.pk)
+    issues = filter_assigned(issues, search.assigned, user_id)
     issues = filter_state(issues, search.state or tab)
-    issues = issues.order_by(f"-{sort}", "-pk").only(
+    issues = issues.select_related("assignee").order_by(f"-{sort}", "-pk").only(
         "pk", "title", "culprit", "level", "event_count", "first_seen", "last_seen",
-        "is_resolved", "is_muted", "project_id",
+        "is_resolved", "is_muted", "project_id", "assignee_id", "assignee__username",
+        "assigned_team_id",
     )  # fmt: skip
     if cursor:
         issues = _after_cursor(issues, sort, cursor)
@@ -101,6 +107,19 @@ def issue_activity(issue: Issue) -> list[IssueActivity]:
     for activity in activities:
         activity.label = activity_label(activity)
     return activities
+
+
+def issue_timeline(issue: Issue) -> list[IssueActivity | IssueComment]:
+    """Activity and comments, newest first (comments have `is_comment`); two queries."""
+    comments = list(
+        IssueComment.objects.filter(issue=issue)
+        .select_related("user")
+        .order_by("-created_at")[:TIMELINE_COMMENTS]
+    )
+    for comment in comments:
+        comment.is_comment = True
+    entries: list[IssueActivity | IssueComment] = [*issue_activity(issue), *comments]
+    return sorted(entries, key=lambda entry: entry.created_at, reverse=True)
 
 
 def issue_top_tags(issue: Issue) -> list[tuple[str, list[IssueTagCount]]]:
