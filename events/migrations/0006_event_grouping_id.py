@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0003_document_dictionaries_drop_event_tags'),
+        ('events', '0005_ingest_outcomes'),
     ]
 
     operations = [
