@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "issues",
     "alerts",
     "digestion",
+    "datapolicy",
 ]
 
 MIDDLEWARE = [
@@ -306,3 +307,21 @@ CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
 INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
+# --- Data lifecycle (datapolicy/) ---------------------------------------------------------------
+# Instance-wide retention caps per project (a project's data page may set its own). Sized for a
+# small box: 50,000 events of a few KB each stay below a few hundred MB per project, and 90 days
+# covers a quarter of releases. Eviction runs in the background (Celery beat), never on ingest.
+RETENTION_MAX_EVENTS = env_int("RETENTION_MAX_EVENTS", 50000)
+RETENTION_MAX_AGE_DAYS = env_int("RETENTION_MAX_AGE_DAYS", 90)
+RETENTION_MAX_ATTACHMENT_MB = env_int("RETENTION_MAX_ATTACHMENT_MB", 500)
+# Seconds between eviction passes, and rows deleted per transaction (bounded transactions keep
+# ingest and digestion going while a pass runs).
+RETENTION_INTERVAL = env_int("RETENTION_INTERVAL", 300)
+RETENTION_BATCH_ROWS = env_int("RETENTION_BATCH_ROWS", 1000)
+# Delete Issues that have no events left after the age cap and no activity (never resolved or
+# muted ones). Off by default: an Issue's history is worth more than its row.
+RETENTION_DELETE_EMPTY_ISSUES = env_bool("RETENTION_DELETE_EMPTY_ISSUES", False)
+CELERY_BEAT_SCHEDULE["evict-events"] = {
+    "task": "datapolicy.tasks.evict_all",
+    "schedule": float(RETENTION_INTERVAL),
+}

@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from alerts.notify import queue_alerts
 from core.locks import lock_project
+from datapolicy.policy import scrub_rules_for
+from datapolicy.scrub import Rules, scrub_event
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.oversize import fit_event
@@ -196,16 +198,17 @@ def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
             "event_id", flat=True
         )
     )
+    rules = scrub_rules_for(project_id)
     pending = []
     for raw in raws:
         if raw.event_id in seen:
             continue
         seen.add(raw.event_id)
-        pending.append(_parse(raw))
+        pending.append(_parse(raw, rules))
     return pending
 
 
-def _parse(raw: Spooled) -> Pending:
+def _parse(raw: Spooled, rules: Rules) -> Pending:
     try:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
@@ -216,7 +219,10 @@ def _parse(raw: Spooled) -> Pending:
     del data  # an oversized event's parse is the biggest thing in memory: let it go now
     if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
         fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
+    # The hash is computed from the values as sent (it is one-way); everything stored and
+    # everything derived from the event below (title, culprit, tags, document) is scrubbed.
     grouping = compute_grouping(event)
+    scrub_event(event, rules)
     return Pending(
         raw=raw,
         event=event,

@@ -1,0 +1,39 @@
+"""Per-project data policy: what is scrubbed before storage and how long events are kept.
+
+A project without a row uses the instance defaults (settings), so a policy is only stored once
+somebody changes it.
+"""
+
+from django.db import models
+
+from datapolicy.scrub import IpMode
+
+
+class DataPolicy(models.Model):
+    IP_MODES = [
+        (IpMode.KEEP, "Keep the user's IP address"),
+        (IpMode.ANONYMIZE, "Anonymize it (zero the last IPv4 octet / the last 80 IPv6 bits)"),
+        (IpMode.DROP, "Drop it"),
+    ]
+
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    # One rule per line: a word matched like the built-in ones, or /a regular expression/ on
+    # the whole key.
+    scrub_extra = models.TextField(blank=True, default="")
+    # Keys (whole, case-insensitive) never scrubbed, even when a rule names them.
+    scrub_keep = models.TextField(blank=True, default="")
+    ip_mode = models.CharField(max_length=10, choices=IP_MODES, default=IpMode.KEEP)
+    store_attachments = models.BooleanField(default=True)
+    # Retention; null means the instance default from settings.
+    max_events = models.PositiveIntegerField(null=True, blank=True)
+    max_age_days = models.PositiveIntegerField(null=True, blank=True)
+    max_attachment_mb = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def extra_rules(self) -> list[str]:
+        return [line.strip() for line in self.scrub_extra.splitlines() if line.strip()]
+
+    def keep_rules(self) -> list[str]:
+        return [line.strip() for line in self.scrub_keep.splitlines() if line.strip()]
