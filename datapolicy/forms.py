@@ -13,6 +13,11 @@ MAX_EVENTS = 100_000_000
 
 
 class DataPolicyForm(forms.ModelForm):
+    # Plain integer fields: the form, not the database column, says what a sensible cap is.
+    max_events = forms.IntegerField(required=False)
+    max_age_days = forms.IntegerField(required=False)
+    max_attachment_mb = forms.IntegerField(required=False)
+
     class Meta:
         model = DataPolicy
         fields = [
@@ -47,7 +52,8 @@ class DataPolicyForm(forms.ModelForm):
             try:
                 Rules.build([line], strict=True)
             except re.error as error:
-                raise forms.ValidationError(f"{line!r} is not a valid regular expression: {error}")
+                message = f"{line!r} is not a valid regular expression: {error}"
+                raise forms.ValidationError(message) from None
         return "\n".join(lines)
 
     def clean_scrub_keep(self) -> str:
