@@ -37,3 +37,31 @@ class DataPolicy(models.Model):
 
     def keep_rules(self) -> list[str]:
         return [line.strip() for line in self.scrub_keep.splitlines() if line.strip()]
+
+
+class EvictedCount(models.Model):
+    """How many evicted events an Issue had in one minute (recent) or hour (older).
+
+    Period counters and charts count events by when they were received. Eviction removes
+    events, so it leaves their counts here first; `issues.counters` and `issues.charts` add these
+    to what they count from the stored events, and both stay "events seen", not "events stored".
+    Minute rows are written for events less than a day old (the finest counter granularity is
+    kept for a day), hour rows for older ones.
+    """
+
+    MINUTE = "minute"
+    HOUR = "hour"
+
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="+")
+    issue = models.ForeignKey("issues.Issue", on_delete=models.CASCADE, related_name="+")
+    granularity = models.CharField(max_length=6)
+    start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issue", "granularity", "start"], name="unique_evicted_bucket"
+            )
+        ]
+        indexes = [models.Index(fields=["project", "start"], name="evicted_project_start")]
