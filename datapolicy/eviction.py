@@ -40,7 +40,10 @@ class Caps:
 
     @classmethod
     def of(cls, project_id: int) -> "Caps":
-        policy = DataPolicy.objects.filter(project_id=project_id).first()
+        return cls.from_policy(DataPolicy.objects.filter(project_id=project_id).first())
+
+    @classmethod
+    def from_policy(cls, policy: DataPolicy | None) -> "Caps":
         return cls(
             max_events=(policy and policy.max_events) or settings.RETENTION_MAX_EVENTS,
             max_age_days=(policy and policy.max_age_days) or settings.RETENTION_MAX_AGE_DAYS,

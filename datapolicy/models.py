@@ -31,6 +31,8 @@ class DataPolicy(models.Model):
     max_age_days = models.PositiveIntegerField(null=True, blank=True)
     max_attachment_mb = models.PositiveIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set when someone asked to delete the project (datapolicy/project_removal.py).
+    removal_requested_at = models.DateTimeField(null=True, blank=True)
 
     def extra_rules(self) -> list[str]:
         return [line.strip() for line in self.scrub_extra.splitlines() if line.strip()]
