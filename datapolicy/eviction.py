@@ -11,6 +11,7 @@ charts still say how many events were seen.
 """
 
 import logging
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -65,6 +66,47 @@ class Report:
     @property
     def events(self) -> int:
         return self.by_age + self.by_count
+
+
+# The digesting process's estimate of each project's stored events: (count, when counted).
+_estimates: dict[int, tuple[int, float]] = {}
+RECOUNT_AFTER_SECONDS = 60.0
+
+
+def keep_within_cap(project_id: int, just_stored: int) -> Report | None:
+    """Evict now if the project went over its event cap: digestion calls this after a batch.
+
+    The beat's pass alone would let a busy project overshoot its cap by everything that arrives
+    in RETENTION_INTERVAL; checked after every digest batch, the overshoot stays within one
+    batch. Counting a big project's events costs milliseconds, so the count is estimated (the
+    last count plus what was stored since) and only recounted near the cap or once a minute.
+    """
+    cap = _cap_of(project_id)
+    now = time.monotonic()
+    counted, at = _estimates.get(project_id, (None, 0.0))
+    if counted is None or now - at > RECOUNT_AFTER_SECONDS:
+        counted, at = Event.objects.filter(project_id=project_id).count(), now
+    else:
+        counted += just_stored
+    if counted > cap:
+        counted = Event.objects.filter(project_id=project_id).count()
+    report = evict_project(project_id) if counted > cap else None
+    if report is not None:
+        counted -= report.events
+    _estimates[project_id] = (counted, at)
+    return report
+
+
+_caps: dict[int, tuple[int, float]] = {}
+
+
+def _cap_of(project_id: int) -> int:
+    """The event cap, re-read from the database at most every few seconds."""
+    cap, at = _caps.get(project_id, (0, -1e9))
+    if time.monotonic() - at > 5.0:
+        cap = Caps.of(project_id).max_events
+        _caps[project_id] = (cap, time.monotonic())
+    return cap
 
 
 def evict_all(now: datetime | None = None) -> dict[int, Report]:

@@ -14,7 +14,7 @@ regressions, stragglers, unmutes, alerts.
 import gc
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,17 +81,24 @@ class Pending:
     grouping_id: int | None = None
 
 
-def digest_pending(project_id: int, batch_size: int | None = None) -> int:
+def digest_pending(
+    project_id: int,
+    batch_size: int | None = None,
+    after_batch: Callable[[int, int], object] | None = None,
+) -> int:
     """Digest everything spooled for the project; returns how many events it stored.
 
     Spool rows that turn out to be digested already (resends; on SQLite, rows another digester
     stored but had not yet removed from the spool) are removed without being counted.
+    `after_batch(project_id, stored)` runs after each batch that stored events (retention).
     """
     batch_size = batch_size or settings.DIGEST_BATCH_SIZE
     total = 0
     while True:
         stored, more = digest_batch(project_id, batch_size)
         total += stored
+        if stored and after_batch is not None:
+            after_batch(project_id, stored)
         if not more:
             return total
 

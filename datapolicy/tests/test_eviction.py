@@ -177,3 +177,22 @@ def test_chart_counts_include_evicted_events_per_bucket():
     assert Event.objects.filter(issue=issue).count() <= 5
     assert after_starts == starts
     assert UTC  # aware datetimes throughout
+
+
+def test_digestion_keeps_a_busy_project_within_cap_plus_one_batch():
+    from datapolicy.eviction import keep_within_cap
+
+    now = timezone.now()
+    project = make_project()
+    DataPolicy.objects.create(project=project, max_events=100)
+    for n in range(600):
+        spool(project.pk, now - timedelta(seconds=600 - n))
+    peaks = []
+
+    def after_batch(project_id, stored):
+        keep_within_cap(project_id, stored)
+        peaks.append(Event.objects.filter(project=project).count())
+
+    digest_pending(project.pk, batch_size=50, after_batch=after_batch)
+    assert max(peaks) <= 100 + 50
+    assert Issue.objects.get(project=project).event_count == 600
