@@ -6,7 +6,13 @@ from events.display import event_context
 from events.models import Event
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
 from issues.models import Issue
-from issues.selectors import event_navigation, issue_activity, issue_charts, issue_top_tags
+from issues.selectors import (
+    event_navigation,
+    issue_activity,
+    issue_charts,
+    issue_top_tags,
+    stored_event_count,
+)
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -22,6 +28,7 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "top_tags": [(k, v) for k, v in top_tags if k != "release"],
         "releases": dict(top_tags).get("release", []),
         "activity": issue_activity(issue),
+        "events_stored": stored_event_count(issue),
         "mute_form": MuteForm(initial={"until": "forever", "nr_of_periods": 1, "period": "day"}),
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,

@@ -83,6 +83,11 @@ def issues_of(project: Project, ids: list[int]) -> QuerySet[Issue]:
     return Issue.objects.filter(project=project, pk__in=ids)
 
 
+def stored_event_count(issue: Issue) -> int:
+    """Events of the Issue still stored (retention evicts some; `event_count` counts all seen)."""
+    return Event.objects.filter(issue=issue).count()
+
+
 def latest_event(issue: Issue) -> Event | None:
     return Event.objects.filter(issue=issue).order_by("-received_at", "-pk").first()
 

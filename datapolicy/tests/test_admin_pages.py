@@ -116,3 +116,20 @@ def test_members_cannot_export_or_delete(client):
         reverse("project-remove", args=[project.pk]), {"confirm_name": project.name}
     )
     assert response.status_code == 403
+
+
+def test_issue_page_shows_events_seen_and_stored(client):
+    from datapolicy.eviction import evict_project
+
+    superuser(client)
+    project = make_project()
+    DataPolicy.objects.create(project=project, max_events=3)
+    for _ in range(10):
+        spool(project.pk)
+    digest_pending(project.pk)
+    evict_project(project.pk)
+    issue = Issue.objects.get(project=project)
+    page = client.get(reverse("issue-detail", args=[project.pk, issue.pk])).content.decode()
+    assert '<dd class="event-count">10' in page
+    stored = Event.objects.filter(issue=issue).count()
+    assert f"seen · {stored} stored" in page and stored < 10
