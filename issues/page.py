@@ -9,7 +9,13 @@ from issues.environments import environment_counts
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
 from issues.merge import groupings_of
 from issues.models import Issue
-from issues.selectors import event_navigation, issue_charts, issue_timeline, issue_top_tags
+from issues.selectors import (
+    event_navigation,
+    issue_charts,
+    issue_timeline,
+    issue_top_tags,
+    stored_event_count,
+)
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -29,6 +35,7 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "team_choice": TEAM_CHOICE,
         "groupings": groupings_of(issue),
         "environment_counts": environment_counts(issue),
+        "events_stored": stored_event_count(issue),
         "mute_form": MuteForm(initial={"until": "forever", "nr_of_periods": 1, "period": "day"}),
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from datapolicy.models import EvictedCount
 from events.models import Event
 from issues import charts
 from issues.activity import activity_label
@@ -50,8 +51,13 @@ def issue_list_page(
     rows = rows[:PAGE_SIZE]
 
     # One grouped query for all sparklines of the page, not one per row.
+    ids = [i.pk for i in rows]
     starts, counts = charts.bucket_counts(
-        Event.objects.filter(issue_id__in=[i.pk for i in rows]), "issue_id", charts.HOUR, 24
+        Event.objects.filter(issue_id__in=ids),
+        "issue_id",
+        charts.HOUR,
+        24,
+        EvictedCount.objects.filter(issue_id__in=ids),
     )
     for issue in rows:
         issue.sparkline = charts.make_chart(starts, counts.get(issue.pk, {}), 96, 20)
@@ -83,6 +89,11 @@ def issues_of(project: Project, ids: list[int]) -> QuerySet[Issue]:
     return Issue.objects.filter(project=project, pk__in=ids)
 
 
+def stored_event_count(issue: Issue) -> int:
+    """Events of the Issue still stored (retention evicts some; `event_count` counts all seen)."""
+    return Event.objects.filter(issue=issue).count()
+
+
 def latest_event(issue: Issue) -> Event | None:
     return Event.objects.filter(issue=issue).order_by("-received_at", "-pk").first()
 
@@ -90,8 +101,9 @@ def latest_event(issue: Issue) -> Event | None:
 def issue_charts(issue: Issue) -> tuple[charts.Chart, charts.Chart]:
     """The issue page's charts: events per hour (48 hours) and per day (30 days)."""
     events = Event.objects.filter(issue=issue)
-    hour_starts, hour_counts = charts.bucket_counts(events, "issue_id", charts.HOUR, 48)
-    day_starts, day_counts = charts.bucket_counts(events, "issue_id", charts.DAY, 30)
+    evicted = EvictedCount.objects.filter(issue=issue)
+    hour_starts, hour_counts = charts.bucket_counts(events, "issue_id", charts.HOUR, 48, evicted)
+    day_starts, day_counts = charts.bucket_counts(events, "issue_id", charts.DAY, 30, evicted)
     return (
         charts.make_chart(hour_starts, hour_counts.get(issue.pk, {})),
         charts.make_chart(day_starts, day_counts.get(issue.pk, {})),
@@ -164,8 +176,13 @@ def projects_overview(projects: QuerySet[Project]) -> list[Project]:
             open_issues=Count("issues", filter=Q(issues__is_resolved=False, issues__is_muted=False))
         ).order_by("team__name", "name")
     )
+    ids = [p.pk for p in rows]
     starts, counts = charts.bucket_counts(
-        Event.objects.filter(project_id__in=[p.pk for p in rows]), "project_id", charts.HOUR, 24
+        Event.objects.filter(project_id__in=ids),
+        "project_id",
+        charts.HOUR,
+        24,
+        EvictedCount.objects.filter(project_id__in=ids),
     )
     for project in rows:
         project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)
