@@ -24,6 +24,7 @@ from django.utils import timezone
 from datapolicy.models import DataPolicy, EvictedCount
 from datapolicy.thinning import choose_kept
 from events.models import Attachment, Event
+from issues.actions import delete_issue
 from issues.models import Issue, IssueActivity
 from projects.models import Project
 
@@ -246,13 +247,7 @@ def _delete_empty_issues(project_id: int, cutoff: datetime) -> int:
         .values_list("pk", flat=True)
     )
     deleted = 0
-    ids = list(candidates[: settings.RETENTION_BATCH_ROWS * 10])
-    batch = settings.RETENTION_BATCH_ROWS
-    for start in range(0, len(ids), batch):
-        with transaction.atomic():
-            deleted += (
-                Issue.objects.filter(pk__in=ids[start : start + batch])
-                .delete()[1]
-                .get("issues.Issue", 0)
-            )
+    for issue in Issue.objects.filter(pk__in=list(candidates[: settings.RETENTION_BATCH_ROWS])):
+        delete_issue(issue)  # with its attachments and feedback, in a transaction of its own
+        deleted += 1
     return deleted

@@ -1,4 +1,5 @@
-"""The scrubbing rules of a project, read once per digest batch."""
+"""A project's data policy as the pipeline reads it: scrubbing rules once per digest batch,
+whether attachments are kept once per request that carries some."""
 
 from datapolicy.models import DataPolicy
 from datapolicy.scrub import DEFAULT_RULES, Rules
@@ -12,3 +13,11 @@ def scrub_rules_for(project_id: int) -> Rules:
     if not (policy.scrub_extra.strip() or policy.scrub_keep.strip()) and policy.ip_mode == "keep":
         return DEFAULT_RULES
     return Rules.build(policy.extra_rules(), policy.keep_rules(), policy.ip_mode)
+
+
+def attachments_wanted(project_id: int) -> bool:
+    """False when the project turned attachment storage off (its data page)."""
+    stored = DataPolicy.objects.filter(project_id=project_id).values_list(
+        "store_attachments", flat=True
+    )
+    return next(iter(stored), True)

@@ -127,7 +127,7 @@ def export(subject: Subject) -> Iterator[bytes]:
                     "filename": a.filename,
                     "content_type": a.content_type,
                     "size": a.size,
-                    "data_base64": base64.b64encode(bytes(a.data)).decode(),
+                    "data_base64": base64.b64encode(a.original_bytes()).decode(),
                 }
                 for a in Attachment.objects.filter(project_id=project_id, event_id=event_id)
             ],

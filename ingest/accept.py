@@ -23,10 +23,12 @@ import orjson
 from django.conf import settings
 from django.db import transaction
 
+from datapolicy.policy import attachments_wanted
 from events.attachments import prepare as prepare_attachment
 from events.models import Attachment, UserFeedback
 from events.spool_format import pack
 
+from . import outcomes
 from .categories import category_of, is_stored
 from .client_reports import read_client_report
 from .envelope import Envelope, Item
@@ -160,12 +162,30 @@ def accept_envelope(
 
 def store_others(others: list[Attachment | UserFeedback]) -> None:
     """Persist attachments and feedback (blocking: call off the event loop)."""
+    others = _without_unwanted_attachments(others)
     with transaction.atomic():
         for obj in others:
             if isinstance(obj, Attachment):
                 prepare_attachment(obj, obj.data)  # hash and compress, off the event loop
             if not _already_stored(obj):
                 obj.save()
+
+
+def _without_unwanted_attachments(
+    others: list[Attachment | UserFeedback],
+) -> list[Attachment | UserFeedback]:
+    """A project may turn attachment storage off (they are never scrubbed): those are filtered.
+
+    One query, and only for requests that carry attachments.
+    """
+    attachments = [obj for obj in others if isinstance(obj, Attachment)]
+    if not attachments:
+        return others
+    project_id = attachments[0].project_id
+    if attachments_wanted(project_id):
+        return others
+    outcomes.add(project_id, outcomes.FILTERED, "attachments_off", "attachment", len(attachments))
+    return [obj for obj in others if not isinstance(obj, Attachment)]
 
 
 def _already_stored(obj: Attachment | UserFeedback) -> bool:

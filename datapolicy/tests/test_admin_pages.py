@@ -133,3 +133,23 @@ def test_issue_page_shows_events_seen_and_stored(client):
     assert '<dd class="event-count">10' in page
     stored = Event.objects.filter(issue=issue).count()
     assert f"seen · {stored} stored" in page and stored < 10
+
+
+def test_a_project_can_turn_attachment_storage_off():
+    from ingest.accept import store_others
+
+    project = make_project()
+    DataPolicy.objects.create(project=project, store_attachments=False)
+    now = datetime.now(UTC)
+    from events.models import Attachment, UserFeedback
+
+    attachment = Attachment(project=project, event_id="a" * 32, filename="x.txt", size=3,
+                            data=b"abc", received_at=now)  # fmt: skip
+    feedback = UserFeedback(project=project, event_id="a" * 32, comments="hi", received_at=now)
+    store_others([attachment, feedback])
+    assert not Attachment.objects.exists()
+    assert UserFeedback.objects.count() == 1
+    DataPolicy.objects.filter(project=project).update(store_attachments=True)
+    store_others([Attachment(project=project, event_id="a" * 32, filename="x.txt", size=3,
+                             data=b"abc", received_at=now)])  # fmt: skip
+    assert Attachment.objects.get().original_bytes() == b"abc"
