@@ -19,6 +19,8 @@ from ingest.group_commit import committer
 from ingest.rejections import flush_rejections
 
 INGEST_PREFIX = "/api/"
+# The crash-report dialog (events/embed_views.py) is a Django view: a page of forms, not ingest.
+DJANGO_API_PREFIX = "/api/embed/"
 
 _site = WSGIMiddleware(django_site, workers=settings.WEB_THREADS)
 
@@ -29,7 +31,12 @@ gc.freeze()
 
 
 async def application(scope: dict, receive, send) -> None:
-    if scope["type"] == "http" and scope["path"].startswith(INGEST_PREFIX):
+    path = scope.get("path", "")
+    if (
+        scope["type"] == "http"
+        and path.startswith(INGEST_PREFIX)
+        and not path.startswith(DJANGO_API_PREFIX)
+    ):
         await ingest_app(scope, receive, send)
     elif scope["type"] == "lifespan":
         await _lifespan(receive, send)
