@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from events.attachments import event_attachments
 from events.display import event_context
+from events.feedback import event_feedback, issue_feedback
 from events.models import Event
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
 from issues.models import Issue
@@ -26,7 +28,10 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,
     }
+    context["issue_feedback"] = issue_feedback(issue.project_id, issue.pk)
     if event is not None:
         context.update(event_context(event))
         context["nav"] = event_navigation(issue, event)
+        context["event_feedback"] = event_feedback(event)
+        context["attachments"] = event_attachments(event)
     return context
