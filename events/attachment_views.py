@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.http import content_disposition_header
 
-from events.attachments import attachment_bytes, attachment_of_event, text_preview
+from events.attachment_display import attachment_bytes, attachment_of_event, text_preview
 from events.models import Attachment, Event
 from issues.models import Issue
 from issues.selectors import issue_for

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from events.attachments import event_attachments
+from events.attachment_display import event_attachments
 from events.display import event_context
 from events.feedback import event_feedback, issue_feedback
 from events.models import Event
