@@ -306,3 +306,10 @@ CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
 INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
+# The other stored categories: "category=N/minute" or "=N/hour", comma-separated (attachment,
+# feedback, monitor; error overrides the two above). A category not named has no limit.
+INGEST_CATEGORY_QUOTAS = env_str(
+    "INGEST_CATEGORY_QUOTAS", "attachment=1000/minute,attachment=10000/hour"
+)
+# Days of hourly ingest outcome counters kept (the outcomes page); older ones are deleted.
+OUTCOMES_RETENTION_DAYS = env_int("OUTCOMES_RETENTION_DAYS", 30)
