@@ -6,6 +6,7 @@ attachment_views.py) or shown as escaped text, never rendered by the browser.
 
 from django.db.models import QuerySet
 
+from events.attachments import original_bytes
 from events.models import Attachment, Event
 
 PREVIEW_BYTES = 64 * 1024
@@ -33,8 +34,9 @@ def _of_event(event: Event) -> QuerySet[Attachment]:
 
 
 def attachment_bytes(attachment: Attachment) -> bytes:
-    """The attachment's original bytes, exactly as the SDK sent them."""
-    return bytes(attachment.data)
+    """The attachment's original bytes, exactly as the SDK sent them (stored compressed and
+    deduplicated by events/attachments.py)."""
+    return original_bytes(attachment)
 
 
 def is_text(attachment: Attachment) -> bool:

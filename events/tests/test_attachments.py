@@ -6,6 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from events.attachments import prepare
 from events.models import Attachment, Event
 from events.tests.capture_ingest import ingest_capture
 from projects.tests.factories import PASSWORD, ingest, python_event
@@ -51,6 +52,8 @@ def test_event_page_lists_attachments_with_size_and_type(member_client, event):
 
 
 def test_download_is_an_attachment_never_inline(member_client, event):
+    # Stored compressed (events/attachments.py), served as the SDK sent it.
+    assert by_name(event, "app.log").compression == "zstd"
     for filename in ("app.log", "blob.bin", "config.json"):
         attachment = by_name(event, filename)
         response = member_client.get(url(event, "attachment-download", attachment))
@@ -59,7 +62,7 @@ def test_download_is_an_attachment_never_inline(member_client, event):
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Content-Type"] == "application/octet-stream"
         assert "sandbox" in response["Content-Security-Policy"]
-        assert response.content == bytes(attachment.data)
+        assert response.content == attachment.original_bytes()
     assert member_client.get(url(event, "attachment-download", by_name(event, "blob.bin")))\
         .content == bytes(range(256))  # fmt: skip
 
@@ -67,10 +70,11 @@ def test_download_is_an_attachment_never_inline(member_client, event):
 def test_hostile_filename_and_html_content_stay_inert(member_client, project):
     ingest(project, python_event(event_id="a" * 32))
     event = Event.objects.get(project=project)
-    attachment = Attachment.objects.create(
+    attachment = prepare(Attachment(
         project=project, event_id=event.event_id, filename='x"; inline; y=<b>.html',
-        content_type="text/html", size=len(XSS), data=XSS, received_at=event.received_at,
-    )  # fmt: skip
+        content_type="text/html", received_at=event.received_at,
+    ), XSS)  # fmt: skip
+    attachment.save()
     response = member_client.get(url(event, "attachment-download", attachment))
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["Content-Type"] == "application/octet-stream"
