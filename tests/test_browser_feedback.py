@@ -18,9 +18,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests import test_browser as house
 from tests.sdk import run_sdk
 from tests.shared import REPO_ROOT
-from tests.test_browser import account, browser, page, screenshot  # noqa: F401 (fixtures)
+
+# The house's browser fixtures (Debian's chromium, a logged-in page) and screenshot helper.
+browser, account, page, screenshot = house.browser, house.account, house.page, house.screenshot
 
 pytestmark = pytest.mark.live
 
