@@ -49,6 +49,8 @@ MAX_NAME = 255
 MAX_EMAIL = 255
 MAX_COMMENTS = 10_000
 MAX_POST_BYTES = 64 * 1024  # three form fields: far more than they can legitimately need
+# Anyone with the page can post: reports per event are bounded, so a script cannot flood one.
+MAX_REPORTS_PER_EVENT = 20
 
 
 @cache
@@ -171,6 +173,9 @@ def _store(request: HttpRequest) -> HttpResponse:
             errors["email"] = f"At most {MAX_EMAIL} characters."
     if errors:
         return JsonResponse({"errors": errors}, status=400)
+    stored = UserFeedback.objects.filter(project_id=project_id, event_id=event_id)
+    if stored[:MAX_REPORTS_PER_EVENT].count() >= MAX_REPORTS_PER_EVENT:
+        raise EmbedError(429, f"this event has {MAX_REPORTS_PER_EVENT} reports already")
     UserFeedback.objects.create(
         project_id=project_id,
         event_id=event_id,

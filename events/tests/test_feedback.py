@@ -108,6 +108,13 @@ def test_post_refuses_invalid_reports(client, project, event):
     assert not UserFeedback.objects.exists()
 
 
+def test_reports_per_event_are_bounded(client, project, event):
+    url = embed_url(project, event.event_id)
+    statuses = [client.post(url, {"comments": f"report {i}"}).status_code for i in range(21)]
+    assert statuses == [200] * 20 + [429]
+    assert UserFeedback.objects.filter(event_id=event.event_id).count() == 20
+
+
 def test_feedback_shows_on_issue_event_and_list_escaped(member_client, project, event):
     UserFeedback.objects.create(
         project=project, event_id=event.event_id, name=XSS, email="ann@example.com",
