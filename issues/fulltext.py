@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models.expressions import RawSQL
 
 from events.lru import BoundedLRU
-from issues.models import IssueSearchText
+from issues.models import Issue, IssueSearchText
 
 MAX_DOCUMENT_CHARS = 4000
 MAX_FRAGMENT_CHARS = 1000  # of one message or exception value
@@ -137,6 +137,23 @@ def forget_all() -> None:
 def document_text(texts: Iterable[str]) -> str:
     """A whole document from texts (for rebuilding documents outside digestion)."""
     return _extend("", list(dict.fromkeys(texts)))
+
+
+def absorb_documents(target: Issue, source_ids: list[int]) -> None:
+    """After merging Issues into `target`: its document gains the sources' words (bounded).
+
+    Two queries; call it under the project's lock, as merging is.
+    """
+    documents = _documents([target.pk, *source_ids])
+    parts = [documents.get(target.pk) or document_text([target.title, target.culprit])]
+    parts += [documents[i] for i in source_ids if documents.get(i)]
+    # The target's document only grows, so what processes remember of it stays true.
+    _upsert([(target.pk, target.project_id, _extend("", parts))])
+
+
+def create_document(issue: Issue) -> None:
+    """A document for an Issue made outside digestion (an unmerged grouping's new Issue)."""
+    _upsert([(issue.pk, issue.project_id, document_text([issue.title, issue.culprit]))])
 
 
 # --- Queries ----------------------------------------------------------------------------------

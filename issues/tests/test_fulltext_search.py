@@ -160,3 +160,26 @@ def test_search_page_runs_a_constant_number_of_queries(
                       for i in range(15)])  # fmt: skip
     with django_assert_num_queries(len(one.captured_queries)):
         member_client.get(url, query)
+
+
+def test_merged_issues_are_found_by_every_merged_text(member_client, project, issues, found):
+    """The helpers merging and unmerging call (issues/merge.py): the target's document gains
+    the sources' words; an Issue made outside digestion gets one from its title and culprit."""
+    fulltext.absorb_documents(issues["key"], [issues["db"].pk, issues["payment"].pk])
+    issues["db"].delete()
+    issues["payment"].delete()
+    assert found("database locked") == {"key"}
+    assert found('"gateway timeout"') == {"key"}
+    assert found("wishlist") == {"key"}
+
+    made = Issue.objects.create(
+        project=project, first_seen=issues["key"].first_seen, last_seen=issues["key"].last_seen,
+        title="SplitError: unmerged again", culprit="split.py in part",
+    )  # fmt: skip
+    fulltext.create_document(made)
+    assert IssueSearchText.objects.get(issue_id=made.pk).document == (
+        "spliterror unmerged again split py in part"
+    )
+    url = reverse("issue-list", args=[project.pk])
+    listed = member_client.get(url, {"tab": "all", "q": "unmerged"}).context["issues"]
+    assert [i.pk for i in listed] == [made.pk]
