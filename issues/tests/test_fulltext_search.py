@@ -1,7 +1,10 @@
 """Full-text search with key:value terms, on the database the suite runs on (FTS5 on SQLite,
 tsvector + GIN on PostgreSQL): ./test runs this file on both."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -183,3 +186,14 @@ def test_merged_issues_are_found_by_every_merged_text(member_client, project, is
     url = reverse("issue-list", args=[project.pk])
     listed = member_client.get(url, {"tab": "all", "q": "unmerged"}).context["issues"]
     assert [i.pk for i in listed] == [made.pk]
+
+
+def test_rebuild_command_adds_stored_events_texts(member_client, project, issues, found):
+    # Documents lost (or never made): the command makes them from the stored events.
+    IssueSearchText.objects.filter(project_id=project.pk).update(document="")
+    fulltext.forget_all()
+    assert found("wishlist") == found("basket") == found("orders") == set()
+    call_command("rebuild_search_text", str(project.pk), stdout=io.StringIO())
+    assert found("wishlist") == found("basket") == {"key"}  # the values of both events
+    assert found("orders") == {"db"}  # the culprit
+    assert found('"database is locked"') == {"db"}
