@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from bugsink.bind import DEFAULT_BIND, base_url_from_bind
+from core.category_quotas import parse_category_quotas
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -311,5 +312,6 @@ INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
 INGEST_CATEGORY_QUOTAS = env_str(
     "INGEST_CATEGORY_QUOTAS", "attachment=1000/minute,attachment=10000/hour"
 )
+parse_category_quotas(INGEST_CATEGORY_QUOTAS)  # a bad value stops the start, not requests
 # Days of hourly ingest outcome counters kept (the outcomes page); older ones are deleted.
 OUTCOMES_RETENTION_DAYS = env_int("OUTCOMES_RETENTION_DAYS", 30)

@@ -80,7 +80,13 @@ def write_outcomes(batch: dict[Key, int]) -> None:
         known = set(
             Project.objects.filter(pk__in={key[0] for key in batch}).values_list("pk", flat=True)
         )
-        rows = [(*key, n) for key, n in batch.items() if key[0] in known]
+        # Raw SQL: the hour goes in as the ORM would write it (on SQLite, naive UTC text).
+        adapt = connection.ops.adapt_datetimefield_value
+        rows = [
+            (project_id, adapt(hour), outcome, reason, category, n)
+            for (project_id, hour, outcome, reason, category), n in batch.items()
+            if project_id in known
+        ]
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(

@@ -17,7 +17,6 @@ Other processes' acceptances since our last read are the only slack: a few items
 category whose items are not stored yet (monitor check-ins) is counted in memory only.
 """
 
-import functools
 import logging
 import math
 import threading
@@ -27,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from django.utils import timezone
 
+from core.category_quotas import GRANULARITIES, parse_category_quotas
 from core.periods import bucket_of, bucket_start
 from events.models import Attachment, Event, RawEvent, UserFeedback
 
@@ -39,7 +38,6 @@ logger = logging.getLogger("bugsink.ingest")
 REFRESH_SECONDS = 2.0
 REFUSAL_DETAIL = "event quota of this project exceeded; retry after the current period"
 NEEDS_READ = object()  # check_quota(may_read=False): the answer needs a database read
-GRANULARITIES = ("minute", "hour")
 
 
 @dataclass
@@ -60,26 +58,6 @@ class _Quota:
 
 _lock = threading.Lock()
 _quotas: dict[tuple[int, str], _Quota] = {}
-
-
-@functools.lru_cache(maxsize=8)
-def parse_category_quotas(text: str) -> dict[str, dict[str, int]]:
-    """ "attachment=1000/minute, feedback=50/hour" -> {"attachment": {"minute": 1000}, ...}."""
-    quotas: dict[str, dict[str, int]] = {}
-    for entry in filter(None, (part.strip() for part in text.split(","))):
-        category, _, rest = entry.partition("=")
-        number, _, granularity = rest.partition("/")
-        if category.strip() not in _COUNTERS or granularity.strip() not in GRANULARITIES:
-            raise ImproperlyConfigured(
-                f"INGEST_CATEGORY_QUOTAS: {entry!r} is not CATEGORY=N/minute or CATEGORY=N/hour "
-                f"with CATEGORY one of {', '.join(_COUNTERS)}"
-            )
-        try:
-            limit = int(number)
-        except ValueError:
-            raise ImproperlyConfigured(f"INGEST_CATEGORY_QUOTAS: {entry!r}: not a number") from None
-        quotas.setdefault(category.strip(), {})[granularity.strip()] = limit
-    return quotas
 
 
 def limits(quota: str) -> list[tuple[str, int]]:
@@ -113,9 +91,14 @@ def check_quota(project_id: int, quota: str = "error", *, may_read: bool = True)
     if stale and counter is not None and not may_read:
         return NEEDS_READ
     for window in stale:
-        if counter is None:  # counted in memory only
-            if window.index != bucket_of(window.granularity, now):
-                window.index, window.stored, window.local = bucket_of(window.granularity, now), 0, 0
+        if counter is None:  # counted in memory only: a new window starts from zero
+            with _lock:
+                if window.index != bucket_of(window.granularity, now):
+                    window.index, window.stored, window.local = (
+                        bucket_of(window.granularity, now),
+                        0,
+                        0,
+                    )
             continue
         try:
             count = counter(project_id, _start(window.granularity, now))
