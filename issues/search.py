@@ -21,6 +21,10 @@ from issues import fulltext
 from issues.models import Issue, IssueTagCount
 
 STATES = ("resolved", "muted", "unresolved", "open", "all")
+# Each term is a subquery: a query holds at most this many (the rest is ignored), and a tag value
+# at most this many wildcards (more, and the value is matched as written).
+MAX_TERMS = 20
+MAX_WILDCARDS = 4
 # One term: an optional negation, an optional key, then a quoted or a bare value. A quote that
 # is not closed is an ordinary character of a bare value.
 _TOKEN_RE = re.compile(
@@ -51,14 +55,14 @@ class IssueSearch:
 def _terms(query: str) -> list[tuple[bool, str | None, str, bool]]:
     """(negated, key or None, value, quoted) for each term of the query."""
     terms = []
-    for match in _TOKEN_RE.finditer(query):
+    for match in _TOKEN_RE.finditer(query[:2000]):
         quoted = match.group("quoted") is not None
         value = match.group("quoted") if quoted else match.group("bare")
         key = match.group("key")
         if value == "" and not quoted:
             continue
         terms.append((bool(match.group("neg")), key.lower() if key else None, value, quoted))
-    return terms
+    return terms[:MAX_TERMS]
 
 
 def parse_search(query: str) -> IssueSearch:
@@ -128,9 +132,11 @@ def _tagged(project_id: int, key: str, value: str | None) -> QuerySet[IssueTagCo
     unique index on project, key, value) first, then their Issues.
     """
     values = IssueTagCount.objects.filter(value__project_id=project_id, value__key=key)
+    if value is not None:
+        value = re.sub(r"\*+", "*", value)
     if value is None:
         pass
-    elif "*" not in value:
+    elif "*" not in value or value.count("*") > MAX_WILDCARDS:
         values = values.filter(value__value=value)
     elif value.endswith("*") and "*" not in value[:-1]:
         values = values.filter(value__value__startswith=value[:-1])

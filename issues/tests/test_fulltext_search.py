@@ -197,3 +197,8 @@ def test_rebuild_command_adds_stored_events_texts(member_client, project, issues
     assert found("wishlist") == found("basket") == {"key"}  # the values of both events
     assert found("orders") == {"db"}  # the culprit
     assert found('"database is locked"') == {"db"}
+
+
+def test_wildcards_are_bounded(found):
+    assert found("release:shop@**2.0.1") == {"key"}  # runs of * are one
+    assert found("release:s*h*o*p*@*2.0.1") == set()  # too many: matched as written

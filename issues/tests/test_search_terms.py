@@ -26,3 +26,8 @@ def test_a_lone_dash_or_bang_is_a_word_not_a_negation():
 def test_keys_are_case_insensitive_and_values_kept():
     search = parse_search('Browser:"Firefox 120" HAS:Device')
     assert search.tags == [("browser", "Firefox 120")] and search.has == ["Device"]
+
+
+def test_queries_are_bounded():
+    search = parse_search(" ".join(f"w{i}" for i in range(100)))
+    assert search.words == [f"w{i}" for i in range(20)]
