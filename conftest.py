@@ -37,3 +37,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_text_memory():
+    """Each test starts with no remembered search documents: test databases are rolled back or
+    flushed between tests, so an Issue id of one test may name another Issue in the next."""
+    from issues.fulltext import forget_all
+
+    forget_all()

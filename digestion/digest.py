@@ -38,6 +38,7 @@ from events.spool_lock import spool_write_lock
 from events.storage import DictionaryCompressors
 from events.tags import extract_tags
 from issues.counters import registry
+from issues.fulltext import add_batch_text, event_texts
 from issues.grouping import compute_grouping, event_culprit, event_title
 from issues.lifecycle import apply_issue_states
 from issues.models import Grouping, Issue, IssueTagCount
@@ -131,6 +132,7 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
             alerts = apply_issue_states(project_id, pending, new_issue_ids, counters, issues)
             queue_alerts(alerts)
             _store_tags(project_id, pending)
+            _store_search_text(project_id, pending, new_issue_ids)
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
     return len(pending), more
@@ -377,6 +379,16 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _store_search_text(project_id: int, pending: list[Pending], new_issue_ids: set[int]) -> None:
+    """Add the batch's titles, culprits, messages and exception values to the Issues' search
+    documents: nothing for texts a document is known to hold, else one read and one upsert."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    for p in pending:
+        event = p.event
+        texts[p.issue_id] += event_texts(p.title, p.culprit, event.message, event.exceptions)
+    add_batch_text(project_id, texts, new_issue_ids)
 
 
 def _store_tags(project_id: int, pending: list[Pending]) -> None:

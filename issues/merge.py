@@ -20,13 +20,15 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, F, Max, Min
 
 from core.locks import lock_project
+from datapolicy.models import EvictedCount
 from events.models import DocumentDictionary, Event, TagValue
 from events.normalize import NormalizedEvent
 from events.storage import event_document
 from events.tags import extract_tags
+from issues import fulltext
 from issues.counters import registry
 from issues.grouping import event_culprit
 from issues.models import (
@@ -79,7 +81,9 @@ def merge_issues(
         for model in (Grouping, DocumentDictionary, IssueActivity, IssueComment):
             model.objects.filter(issue_id__in=ids).update(issue_id=target.pk)
         _add_tag_counts(target.pk, ids)
+        _move_evicted_counts(target.pk, ids)
         _add_counters(target, sources)
+        fulltext.absorb_documents(target, ids)  # found by the sources' words from now on
         Issue.objects.filter(pk__in=ids).delete()
         details = {
             "issues": [{"id": s.pk, "title": s.title[:120]} for s in sources],
@@ -88,6 +92,19 @@ def merge_issues(
         record_activity(target.pk, "merged", details, user=user)
         _counters_changed(project_id)
     return moved
+
+
+def _move_evicted_counts(target_id: int, source_ids: list[int]) -> None:
+    """Counts retention kept of the sources' evicted events become the target's (added up)."""
+    for row in EvictedCount.objects.filter(issue_id__in=source_ids):
+        kept, created = EvictedCount.objects.get_or_create(
+            issue_id=target_id,
+            granularity=row.granularity,
+            start=row.start,
+            defaults={"project_id": row.project_id, "count": row.count},
+        )
+        if not created:
+            EvictedCount.objects.filter(pk=kept.pk).update(count=F("count") + row.count)
 
 
 def _add_tag_counts(target_id: int, source_ids: list[int]) -> None:
@@ -152,6 +169,7 @@ def unmerge_grouping(
             raise MergeRefused("An issue's only grouping cannot be unmerged.")
         events = Event.objects.filter(issue_id=issue_id, grouping_id=grouping_id)
         new_issue = _issue_for_moved_events(issue, events, grouping)
+        fulltext.create_document(new_issue)
         _copy_dictionaries(events, new_issue.pk)
         tags = _tags_of(events)
         moved = events.update(issue_id=new_issue.pk)

@@ -61,6 +61,21 @@ class Grouping(models.Model):
         ]
 
 
+class IssueSearchText(models.Model):
+    """An Issue's full-text search document (issues/fulltext.py): the words of its title,
+    culprit, messages and exception values, lowercase, space-separated, bounded in size.
+
+    Indexed by an FTS5 table on SQLite and a GIN index on PostgreSQL (migration
+    0004_issue_search_text); digestion keeps it current.
+    """
+
+    issue = models.OneToOneField(
+        Issue, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    project_id = models.BigIntegerField()  # the Issue's, so a search never joins Issue
+    document = models.TextField(default="")
+
+
 class IssueTagCount(models.Model):
     """Per-issue count of each tag value, so "top values of tag X" is one indexed read."""
 

@@ -2,7 +2,9 @@
 
 from typing import Any
 
+from events.attachment_display import event_attachments
 from events.display import event_context
+from events.feedback import event_feedback, issue_feedback
 from events.models import Event
 from issues.assignment import TEAM_CHOICE, assignable_users
 from issues.environments import environment_counts
@@ -40,7 +42,10 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,
     }
+    context["issue_feedback"] = issue_feedback(issue.project_id, issue.pk)
     if event is not None:
         context.update(event_context(event))
         context["nav"] = event_navigation(issue, event)
+        context["event_feedback"] = event_feedback(event)
+        context["attachments"] = event_attachments(event)
     return context

@@ -8,6 +8,7 @@ from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from datapolicy.models import EvictedCount
+from events.feedback import feedback_counts
 from events.models import Event
 from issues import charts
 from issues.activity import activity_label
@@ -61,6 +62,10 @@ def issue_list_page(
     )
     for issue in rows:
         issue.sparkline = charts.make_chart(starts, counts.get(issue.pk, {}), 96, 20)
+    # One grouped query for the page's user-feedback counts.
+    feedback = feedback_counts(project.pk, [i.pk for i in rows])
+    for issue in rows:
+        issue.feedback_count = feedback.get(issue.pk, 0)
     return rows, next_cursor
 
 

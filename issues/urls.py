@@ -1,5 +1,6 @@
 from django.urls import path
 
+from events import attachment_views
 from events import views as event_views
 
 from . import triage_views, views
@@ -28,4 +29,14 @@ urlpatterns = [
     path(f"{I}/events/", event_views.event_list, name="event-list"),
     path(f"{I}/events/<int:event_pk>/", event_views.event_detail, name="event-detail"),
     path(f"{I}/events/<int:event_pk>/json/", event_views.event_json, name="event-json"),
+    path(
+        f"{I}/events/<int:event_pk>/attachments/<int:attachment_pk>/",
+        attachment_views.attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        f"{I}/events/<int:event_pk>/attachments/<int:attachment_pk>/preview/",
+        attachment_views.attachment_preview,
+        name="attachment-preview",
+    ),
 ]
