@@ -1,0 +1,107 @@
+"""What a frame contributes under grouping v2: where (module or file), function, source line.
+
+v2 differs from v1 (frames.py `frame_key`, unchanged) where browsers and languages disagree:
+
+* JavaScript function names keep only their last dotted part, so Chrome's ``Foo.testMethod``
+  or ``Object.callback`` equal Firefox's and Safari's ``testMethod`` / ``callback``; Firefox's
+  nested anonymous names (``test/<``, ``test/foo<``) say nothing and are dropped, as Chrome's
+  anonymous functions have no name at all;
+* JavaScript frames inside the engine (``[native code]``, ``<anonymous>``, ``native``) and
+  ``eval`` frames are low quality: browsers report them differently, so they never contribute;
+* where the function name carries no information (Python's ``<module>`` and ``<lambda>``,
+  anonymous functions) the frame's source line contributes instead, collapsed to single spaces,
+  when it is short (at most 120 characters) and not from a URL-loaded JavaScript file (whose
+  source differs by deployment and is often minified). So two scripts failing at module level
+  are two problems, while line numbers still never count.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from issues.grouping.frames import (
+    ANONYMOUS_FUNCTIONS,
+    normalize_filename,
+    normalize_function,
+    normalize_module,
+)
+
+_JS_PLATFORMS = frozenset({"javascript", "node"})
+_NO_INFORMATION_FUNCTIONS = frozenset({"<module>", "<lambda>", "lambda", "<top (required)>"})
+_JS_LOW_QUALITY_FILES = frozenset({"[native code]", "<anonymous>", "native", "<unknown>"})
+_JS_LOW_QUALITY_FUNCTIONS = frozenset({"eval", "Function"})
+_FIREFOX_NESTED_RE = re.compile(r"[/<]")
+_URL_RE = re.compile(r"^(?:https?|blob|webpack|app|file):", re.I)
+MAX_CONTEXT_LINE = 120
+
+
+def _js_function(name: str | None) -> str | None:
+    name = normalize_function(name, "javascript")
+    if name is None:
+        return None
+    if _FIREFOX_NESTED_RE.search(name) or name.startswith("<"):
+        return None  # Firefox's "test/<", "a/b<": a nameless function inside another
+    if "." in name and " " not in name:
+        name = name.rsplit(".", 1)[1]
+    return None if not name or name.lower() in ANONYMOUS_FUNCTIONS else name
+
+
+def is_low_quality(frame: dict[str, Any], platform: str) -> bool:
+    """JavaScript engine and eval frames: reported differently by every browser."""
+    if (frame.get("platform") or platform) not in _JS_PLATFORMS:
+        return False
+    files = (frame.get("abs_path"), frame.get("filename"))
+    if any(name in _JS_LOW_QUALITY_FILES for name in files if name):
+        return True
+    if not any(files) and frame.get("lineno") is None:
+        return True  # a built-in with no location at all
+    return frame.get("function") in _JS_LOW_QUALITY_FUNCTIONS
+
+
+def frame_parts(frame: dict[str, Any], platform: str) -> tuple[str, ...] | None:
+    """The parts a frame contributes (where, function or source line), or None for nothing."""
+    try:
+        return _cached_parts(
+            frame.get("module"),
+            frame.get("filename"),
+            frame.get("abs_path"),
+            frame.get("function"),
+            frame.get("context_line"),
+            frame.get("platform") or platform,
+        )
+    except TypeError:  # an unhashable field (only a hand-made event has one)
+        return None
+
+
+@lru_cache(maxsize=8192)
+def _cached_parts(
+    module: str | None,
+    filename: str | None,
+    abs_path: str | None,
+    function: str | None,
+    context_line: str | None,
+    platform: str,
+) -> tuple[str, ...] | None:
+    is_js = platform in _JS_PLATFORMS
+    where = normalize_module(module)
+    if where is not None and is_js and ("/" in where or ":" in where) and _URL_RE.match(module):
+        where = None  # a page URL used as a module
+    if where is None:
+        where = normalize_filename(filename or abs_path)
+    if is_js:
+        name = _js_function(function)
+    elif function in _NO_INFORMATION_FUNCTIONS:
+        name = None
+    else:
+        name = normalize_function(function, platform)
+    parts = [where] if where else []
+    if name:
+        parts.append(name)
+    elif context_line:
+        from_url = is_js and any(_URL_RE.match(path or "") for path in (abs_path, filename))
+        line = " ".join(context_line.split())
+        if line and len(line) <= MAX_CONTEXT_LINE and not from_url:
+            parts.append(line)
+    return tuple(parts) or None
