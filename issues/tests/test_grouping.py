@@ -1,4 +1,5 @@
-"""Tests for issues.grouping: real SDK payloads, table tests built from them, property tests."""
+"""Tests for issues.grouping's version v1: real SDK payloads, table tests built from them,
+property tests. (v2's own rules: test_grouping_v2.py.)"""
 
 import copy
 import json
@@ -13,17 +14,24 @@ from hypothesis import strategies as st
 
 from events.normalize import NormalizedEvent, normalize_event
 from issues.grouping import (
-    GROUPING_CONFIG,
     MAX_TITLE_LENGTH,
     Grouping,
-    compute_grouping,
     event_culprit,
     event_title,
     normalize_filename,
     normalize_function,
     normalize_text,
 )
+from issues.grouping import compute_grouping as compute_by_version
 from tests.shared import SDK_CAPTURES_DIR, THIRD_PARTY_DIR, event_file_params
+
+# The version these tests hold to its rules (a version never changes).
+GROUPING_CONFIG = "v1"
+
+
+def compute_grouping(event: NormalizedEvent) -> Grouping:
+    return compute_by_version(event, GROUPING_CONFIG)
+
 
 RECEIVED_AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
