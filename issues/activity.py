@@ -35,6 +35,8 @@ def activity_label(activity: IssueActivity) -> str:
         return "Muted" + _mute_terms(details)
     if kind == "unmuted":
         return "Unmuted" + _unmute_reason(details)
+    if kind == "renamed":
+        return f"Renamed from \u201c{details.get('from', '')}\u201d"
     return kind.replace("_", " ").capitalize()  # a kind this list does not know yet
 
 

@@ -71,6 +71,27 @@ class Project(models.Model):
             self.slug = slugify(self.name)[:100] or "project"
         super().save(*args, **kwargs)
 
+    def upgrade_grouping(self, to: str, user=None) -> bool:
+        """Group new events by version `to` from now on, with a transition window (see
+        issues/GROUPING.md); recorded as a project activity. False if already on `to`."""
+        if self.grouping_config == to:
+            return False
+        previous = self.grouping_config
+        now = timezone.now()
+        Project.objects.filter(pk=self.pk).update(
+            grouping_config=to, grouping_upgraded_at=now, grouping_upgraded_from=previous
+        )
+        self.grouping_config, self.grouping_upgraded_at = to, now
+        self.grouping_upgraded_from = previous
+        ProjectActivity.objects.create(
+            project=self,
+            user=user,
+            kind="grouping_upgraded",
+            details={"from": previous, "to": to},
+            created_at=now,
+        )
+        return True
+
 
 def generate_public_key() -> str:
     return secrets.token_hex(16)
