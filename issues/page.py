@@ -7,6 +7,7 @@ from events.models import Event
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
 from issues.models import Issue
 from issues.selectors import event_navigation, issue_activity, issue_charts, issue_top_tags
+from issues.why_grouped import why_grouped
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -28,5 +29,6 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
     }
     if event is not None:
         context.update(event_context(event))
+        context["why"] = why_grouped(issue, context["document"])
         context["nav"] = event_navigation(issue, event)
     return context

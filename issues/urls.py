@@ -12,6 +12,7 @@ urlpatterns = [
     path(f"{P}/issues/bulk/", views.bulk_action, name="issue-bulk"),
     path(f"{I}/", views.issue_detail, name="issue-detail"),
     path(f"{I}/actions/<slug:action>/", views.issue_action, name="issue-action"),
+    path(f"{I}/rename/", views.issue_rename, name="issue-rename"),
     path(f"{I}/events/", event_views.event_list, name="event-list"),
     path(f"{I}/events/<int:event_pk>/", event_views.event_detail, name="event-detail"),
     path(f"{I}/events/<int:event_pk>/json/", event_views.event_json, name="event-json"),

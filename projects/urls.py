@@ -7,6 +7,7 @@ urlpatterns = [
     path("projects/new/", team_views.project_create, name="project-create"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
     path("projects/<int:project_id>/keys/", views.key_action, name="project-keys"),
+    path("projects/<int:project_id>/grouping/", views.grouping_upgrade, name="project-grouping"),
     path("projects/<int:project_id>/alerts/", alert_views.alert_settings, name="project-alerts"),
     path("accounts/alerts/", alert_views.my_alerts, name="my-alerts"),
     path("projects/<int:project_id>/members/", views.team_members, name="team-members"),
