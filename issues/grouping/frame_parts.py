@@ -5,7 +5,8 @@ v2 differs from v1 (frames.py `frame_key`, unchanged) where browsers and languag
 * JavaScript function names keep only their last dotted part, so Chrome's ``Foo.testMethod``
   or ``Object.callback`` equal Firefox's and Safari's ``testMethod`` / ``callback``; Firefox's
   nested anonymous names (``test/<``, ``test/foo<``) say nothing and are dropped, as Chrome's
-  anonymous functions have no name at all;
+  anonymous functions have no name at all, and Safari's ``global code`` is Chrome's and
+  Firefox's nameless top level;
 * JavaScript frames inside the engine (``[native code]``, ``<anonymous>``, ``native``) and
   ``eval`` frames are low quality: browsers report them differently, so they never contribute;
 * where the function name carries no information (Python's ``<module>`` and ``<lambda>``,
@@ -32,6 +33,8 @@ _JS_PLATFORMS = frozenset({"javascript", "node"})
 _NO_INFORMATION_FUNCTIONS = frozenset({"<module>", "<lambda>", "lambda", "<top (required)>"})
 _JS_LOW_QUALITY_FILES = frozenset({"[native code]", "<anonymous>", "native", "<unknown>"})
 _JS_LOW_QUALITY_FUNCTIONS = frozenset({"eval", "Function"})
+# JavaScriptCore's names for code outside any function (V8 and SpiderMonkey give none).
+_JS_TOP_LEVEL_NAMES = frozenset({"global code", "module code", "eval code"})
 _FIREFOX_NESTED_RE = re.compile(r"[/<]")
 _URL_RE = re.compile(r"^(?:https?|blob|webpack|app|file):", re.I)
 MAX_CONTEXT_LINE = 120
@@ -39,7 +42,7 @@ MAX_CONTEXT_LINE = 120
 
 def _js_function(name: str | None) -> str | None:
     name = normalize_function(name, "javascript")
-    if name is None:
+    if name is None or name in _JS_TOP_LEVEL_NAMES:
         return None
     if _FIREFOX_NESTED_RE.search(name) or name.startswith("<"):
         return None  # Firefox's "test/<", "a/b<": a nameless function inside another
