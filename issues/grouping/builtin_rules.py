@@ -18,15 +18,14 @@ written here). Three kinds, applied per stack trace:
 So an Android ANR whose hundred frames are the OS's Looper, views and widgets groups by the one
 frame where the framework code starts, not by the whole run of framework internals.
 
-Per-frame facts are memoized (frames repeat with every event of a problem); a stack trace then
-costs a pass over its frames, and one more per sequence rule only when a frame has a category.
+Per-frame facts are memoized by the caller (frames repeat with every event of a problem); a
+stack trace then costs a pass over its frames, and one more per sequence rule only when a frame
+has a category.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
 
 _JS = "javascript"
 _JVM = "jvm"
@@ -297,12 +296,12 @@ def _matches(matchers: tuple[tuple[str, re.Pattern[str]], ...], values: dict[str
     return True
 
 
-@lru_cache(maxsize=8192)
 def frame_rule_facts(
-    module: str | None, function: str | None, path: str, package: str | None, family: str
+    module: str | None, function: str | None, paths: str, package: str | None, family: str
 ) -> tuple[str | None, frozenset[str]]:
-    """(category, actions of the frame rules) of one frame; memoized."""
-    values = {"module": module or "", "function": function or "", "path": path}
+    """(category, actions of the frame rules) of one frame; `paths` are its abs_path and
+    filename joined by NUL. The caller memoizes (strategies/stack_v2.py)."""
+    values = {"module": module or "", "function": function or "", "path": paths}
     values["package"] = (package or "").replace("\\", "/")
     category = None
     for rule_family, matchers, rule_category in _CATEGORY_RULES:
@@ -315,20 +314,6 @@ def frame_rule_facts(
         if (rule_family is None or rule_family == family) and _matches(matchers, values):
             actions |= rule_actions
     return category, frozenset(actions)
-
-
-def _facts(frame: dict[str, Any], family: str) -> tuple[str | None, frozenset[str]]:
-    paths = [p.replace("\\", "/") for p in (frame.get("abs_path"), frame.get("filename")) if p]
-    try:
-        return frame_rule_facts(
-            frame.get("module"),
-            frame.get("function"),
-            "\0".join(paths),
-            frame.get("package"),
-            family,
-        )
-    except TypeError:  # an unhashable field (only a hand-made event has one)
-        return None, frozenset()
 
 
 def _sequence(categories: list[str | None]) -> list[str | None]:
@@ -348,27 +333,26 @@ def _sequence(categories: list[str | None]) -> list[str | None]:
 
 
 def apply_builtin_rules(
-    frames: list[dict[str, Any]], platform: str, sdk_in_app: list[bool | None]
+    categories: list[str | None], actions: list[frozenset[str]], sdk_in_app: list[bool]
 ) -> tuple[list[bool], list[bool]]:
-    """(in_app, may_group) of each frame of one stack trace (outermost frame first)."""
-    facts = [_facts(frame, family_of(frame.get("platform") or platform)) for frame in frames]
-    categories = [category for category, _ in facts]
+    """(in_app, may_group) of each frame of one stack trace (outermost frame first), from each
+    frame's `frame_rule_facts` and whether the SDK marked it in-app."""
     if any(categories):
-        categories = _sequence(categories)
-    n = len(frames)
-    in_app = [flag is True for flag in sdk_in_app]
+        categories = _sequence(list(categories))
+    n = len(categories)
+    in_app = list(sdk_in_app)
     group = [True] * n
-    for i, ((_, actions), category) in enumerate(zip(facts, categories, strict=True)):
-        if actions:
-            if "+app" in actions:
+    for i, (frame_actions, category) in enumerate(zip(actions, categories, strict=True)):
+        if frame_actions:
+            if "+app" in frame_actions:
                 in_app[i] = True
-            if "-app" in actions:
+            if "-app" in frame_actions:
                 in_app[i] = False
-            if "-group" in actions:
+            if "-group" in frame_actions:
                 group[i] = False
-            if "^-group" in actions:
+            if "^-group" in frame_actions:
                 group[i + 1 :] = [False] * (n - i - 1)
-            if "^-app" in actions:
+            if "^-app" in frame_actions:
                 in_app[i + 1 :] = [False] * (n - i - 1)
         if category is None:
             continue

@@ -19,8 +19,6 @@ v2 differs from v1 (frames.py `frame_key`, unchanged) where browsers and languag
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from typing import Any
 
 from issues.grouping.frames import (
     ANONYMOUS_FUNCTIONS,
@@ -51,35 +49,20 @@ def _js_function(name: str | None) -> str | None:
     return None if not name or name.lower() in ANONYMOUS_FUNCTIONS else name
 
 
-def is_low_quality(frame: dict[str, Any], platform: str) -> bool:
+def is_low_quality(
+    abs_path: str | None, filename: str | None, function: str | None, no_lineno: bool, platform: str
+) -> bool:
     """JavaScript engine and eval frames: reported differently by every browser."""
-    if (frame.get("platform") or platform) not in _JS_PLATFORMS:
+    if platform not in _JS_PLATFORMS:
         return False
-    files = (frame.get("abs_path"), frame.get("filename"))
-    if any(name in _JS_LOW_QUALITY_FILES for name in files if name):
+    if abs_path in _JS_LOW_QUALITY_FILES or filename in _JS_LOW_QUALITY_FILES:
         return True
-    if not any(files) and frame.get("lineno") is None:
+    if not abs_path and not filename and no_lineno:
         return True  # a built-in with no location at all
-    return frame.get("function") in _JS_LOW_QUALITY_FUNCTIONS
+    return function in _JS_LOW_QUALITY_FUNCTIONS
 
 
-def frame_parts(frame: dict[str, Any], platform: str) -> tuple[str, ...] | None:
-    """The parts a frame contributes (where, function or source line), or None for nothing."""
-    try:
-        return _cached_parts(
-            frame.get("module"),
-            frame.get("filename"),
-            frame.get("abs_path"),
-            frame.get("function"),
-            frame.get("context_line"),
-            frame.get("platform") or platform,
-        )
-    except TypeError:  # an unhashable field (only a hand-made event has one)
-        return None
-
-
-@lru_cache(maxsize=8192)
-def _cached_parts(
+def frame_parts(
     module: str | None,
     filename: str | None,
     abs_path: str | None,
@@ -87,6 +70,9 @@ def _cached_parts(
     context_line: str | None,
     platform: str,
 ) -> tuple[str, ...] | None:
+    """The parts a frame contributes (where, function or source line), or None for nothing.
+
+    Not memoized here: the caller memoizes all of a frame's facts at once."""
     is_js = platform in _JS_PLATFORMS
     where = normalize_module(module)
     if where is not None and is_js and ("/" in where or ":" in where) and _URL_RE.match(module):

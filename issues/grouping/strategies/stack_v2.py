@@ -6,39 +6,91 @@ When any counting frame of the event's stacks is in-app, only in-app frames coun
 "app" variant); otherwise every counting frame does (its "system" variant). Consecutive equal
 frames (recursion) count once. Each component's label names the frame's position in its
 stack, so the event page can show which frames contributed.
+
+Everything about one frame is decided in one memoized call (`_frame_facts`): frames repeat
+with every event of a problem, so a stack usually costs one cache look-up per frame.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from events.normalize import NormalizedEvent
-from issues.grouping.builtin_rules import apply_builtin_rules
+from issues.grouping.builtin_rules import apply_builtin_rules, family_of, frame_rule_facts
 from issues.grouping.frame_parts import frame_parts, is_low_quality
-from issues.grouping.frames import UNDECIDED, frame_facts, frames_of, is_app_frame, is_sdk_frame
+from issues.grouping.frames import frames_of, is_app_frame, is_sdk_frame
 from issues.grouping.hashing import Component
 
 # Per frame: (key or None when the frame does not count, in-app).
 Verdicts = list[tuple[str | None, bool]]
+# (SDK frame, in-app by the SDK minus runtime frames, category, rule actions, key or None).
+FrameFacts = tuple[bool, bool, str | None, frozenset[str], str | None]
+_NO_ACTIONS: frozenset[str] = frozenset()
+
+
+def _frame_facts(frame: dict[str, Any], platform: str) -> FrameFacts:
+    try:
+        return _cached_frame_facts(
+            frame.get("module"),
+            frame.get("abs_path"),
+            frame.get("filename"),
+            frame.get("function"),
+            frame.get("context_line"),
+            frame.get("package"),
+            frame.get("platform") or platform,
+            frame.get("lineno") is None,
+            frame.get("in_app") is True,
+        )
+    except TypeError:  # an unhashable field (only a hand-made event has one): nothing counts
+        return (False, False, None, _NO_ACTIONS, None)
+
+
+@lru_cache(maxsize=8192)
+def _cached_frame_facts(
+    module: str | None,
+    abs_path: str | None,
+    filename: str | None,
+    function: str | None,
+    context_line: str | None,
+    package: str | None,
+    platform: str,
+    no_lineno: bool,
+    in_app: bool,
+) -> FrameFacts:
+    frame = {
+        "module": module,
+        "abs_path": abs_path,
+        "filename": filename,
+        "function": function,
+        "platform": platform,
+        "lineno": None if no_lineno else 0,
+        "in_app": in_app,
+    }
+    sdk = is_sdk_frame(frame)
+    app = is_app_frame(frame, platform)
+    paths = "\0".join(p.replace("\\", "/") for p in (abs_path, filename) if p)
+    category, actions = frame_rule_facts(module, function, paths, package, family_of(platform))
+    key = None
+    if not sdk and not is_low_quality(abs_path, filename, function, no_lineno, platform):
+        parts = frame_parts(module, filename, abs_path, function, context_line, platform)
+        key = " ".join(parts) if parts else None
+    return sdk, app, category, actions, key
 
 
 def stack_verdicts(frames: list[dict[str, Any]], platform: str) -> Verdicts:
     """Whether each frame of one stack counts (its key) and whether it is in-app."""
-    sdk_app: list[bool | None] = []
-    sdk_frames: list[bool] = []
-    for frame in frames:
-        sdk, app, _ = frame_facts(frame, platform)
-        sdk_frames.append(is_sdk_frame(frame) if sdk is UNDECIDED else sdk)
-        sdk_app.append(is_app_frame(frame, platform) if app is UNDECIDED else app)
-    in_app, group = apply_builtin_rules(frames, platform, sdk_app)
-    verdicts: Verdicts = []
-    for frame, sdk, app, groups in zip(frames, sdk_frames, in_app, group, strict=True):
-        key = None
-        if groups and not sdk and not is_low_quality(frame, platform):
-            parts = frame_parts(frame, platform)
-            key = " ".join(parts) if parts else None
-        verdicts.append((key, app and not sdk))
-    return verdicts
+    facts = [_frame_facts(frame, platform) for frame in frames]
+    if not any(category or actions for _, _, category, actions, _ in facts):
+        # No built-in rule applies (most stacks): the SDK's flags stand.
+        return [(key, app and not sdk) for sdk, app, _, _, key in facts]
+    in_app, group = apply_builtin_rules(
+        [f[2] for f in facts], [f[3] for f in facts], [f[1] for f in facts]
+    )
+    return [
+        (f[4] if groups else None, app and not f[0])
+        for f, app, groups in zip(facts, in_app, group, strict=True)
+    ]
 
 
 def any_app_key(stacks: list[Verdicts]) -> bool:
@@ -56,7 +108,9 @@ def frame_components_v2(verdicts: Verdicts, app_only: bool, label: str) -> list[
     return components
 
 
-def lone_stack_components(frames: list[dict[str, Any]], platform: str, label: str):
+def lone_stack_components(
+    frames: list[dict[str, Any]], platform: str, label: str
+) -> list[Component]:
     verdicts = stack_verdicts(frames, platform)
     return frame_components_v2(verdicts, any_app_key([verdicts]), label)
 
