@@ -3,7 +3,11 @@
 Every exception counts, exception groups (``ExceptionGroup``, ``AggregateException``)
 included: a group's type says what kind of failure it was, and where each exception sits in the
 tree (its parent, by position) is part of the hash, so the same children under a different
-parent are another problem. Each exception contributes its type (unless the SDK made it up to
+parent are another problem. A tree (``mechanism.exception_id`` / ``parent_id``) is read in its
+own order, each exception after its children and children by id, so the order an SDK sends
+them in does not matter; a broken tree (duplicate ids, cycles) keeps the order sent.
+
+Each exception contributes its type (unless the SDK made it up to
 carry a message: ``synthetic``), its counting frames (strategies/stack_v2.py), and its value,
 masked (value_masks.py), when none of its frames counted or it is synthetic.
 """
@@ -52,11 +56,39 @@ def _value(exc: dict[str, Any], event: NormalizedEvent) -> str | None:
     return mask_value(value) or None if value else None
 
 
+def _tree_order(exceptions: list[dict[str, Any]], parents: list[int | None]) -> list[int]:
+    """Positions in tree order: each exception after its children, children by exception id
+    (the order the group holds them in, whatever order the SDK sent them in)."""
+    if all(parent is None for parent in parents):
+        return list(range(len(exceptions)))
+    children: dict[int | None, list[int]] = {}
+    for index, parent in enumerate(parents):
+        children.setdefault(parent, []).append(index)
+
+    def exception_id(index: int) -> int:
+        return (exceptions[index].get("mechanism") or {}).get("exception_id", index)
+
+    order: list[int] = []
+
+    def visit(index: int) -> None:
+        for child in sorted(children.get(index, ()), key=exception_id):
+            visit(child)
+        order.append(index)
+
+    for root in sorted(children.get(None, ()), key=exception_id):
+        visit(root)
+    return order
+
+
 def exception_components_v2(event: NormalizedEvent) -> list[Component]:
     exceptions = [exc for exc in event.exceptions if isinstance(exc, dict)]
     if not exceptions:
         return []
     parents = _parents(exceptions)
+    order = _tree_order(exceptions, parents)
+    position = {index: rank for rank, index in enumerate(order)}
+    exceptions = [exceptions[index] for index in order]
+    parents = [None if parents[i] is None else position[parents[i]] for i in order]
     stacks = [
         stack_verdicts(frames_of(exc.get("stacktrace")), event.platform) for exc in exceptions
     ]

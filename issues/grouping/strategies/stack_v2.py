@@ -1,7 +1,8 @@
 """Grouping v2's frame rules for every stack (exception, thread, bare stack trace).
 
-A frame counts when it may group (issues/grouping/builtin_rules.py), is not the SDK's own, is
-not a low-quality JavaScript frame and contributes anything (issues/grouping/frame_parts.py).
+A frame counts when it may group (issues/grouping/builtin_rules.py), is not a low-quality
+JavaScript frame and contributes anything (issues/grouping/frame_parts.py); the SDK's own frames
+are never in-app.
 When any counting frame of the event's stacks is in-app, only in-app frames count (Sentry's
 "app" variant); otherwise every counting frame does (its "system" variant). Consecutive equal
 frames (recursion) count once. Each component's label names the frame's position in its
@@ -72,7 +73,9 @@ def _cached_frame_facts(
     paths = "\0".join(p.replace("\\", "/") for p in (abs_path, filename) if p)
     category, actions = frame_rule_facts(module, function, paths, package, family_of(platform))
     key = None
-    if not sdk and not is_low_quality(abs_path, filename, function, no_lineno, platform):
+    # SDK frames are never in-app, but may count when no frame is (as in Sentry's "system"
+    # variant): a crash inside the SDK's wrappers still has a stable stack.
+    if not is_low_quality(abs_path, filename, function, no_lineno, platform):
         parts = frame_parts(module, filename, abs_path, function, context_line, platform)
         key = " ".join(parts) if parts else None
     return sdk, app, category, actions, key
