@@ -10,10 +10,10 @@ v2 differs from v1 (frames.py `frame_key`, unchanged) where browsers and languag
 * JavaScript frames inside the engine (``[native code]``, ``<anonymous>``, ``native``) and
   ``eval`` frames are low quality: browsers report them differently, so they never contribute;
 * where the function name carries no information (Python's ``<module>`` and ``<lambda>``,
-  anonymous functions) the frame's source line contributes instead, collapsed to single spaces,
-  when it is short (at most 120 characters) and not from a URL-loaded JavaScript file (whose
-  source differs by deployment and is often minified). So two scripts failing at module level
-  are two problems, while line numbers still never count.
+  anonymous functions) or the file was loaded from a URL (``http(s)://``, ``blob:``; its name
+  then says nothing: it is ignored), the frame's source line contributes too, collapsed to
+  single spaces, when it is short (at most 120 characters). So two scripts failing at module
+  level are two problems, while line numbers still never count.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _JS_LOW_QUALITY_FUNCTIONS = frozenset({"eval", "Function"})
 # JavaScriptCore's names for code outside any function (V8 and SpiderMonkey give none).
 _JS_TOP_LEVEL_NAMES = frozenset({"global code", "module code", "eval code"})
 _FIREFOX_NESTED_RE = re.compile(r"[/<]")
-_URL_RE = re.compile(r"^(?:https?|blob|webpack|app|file):", re.I)
+_URL_RE = re.compile(r"^(?:https?|blob):", re.I)
 MAX_CONTEXT_LINE = 120
 
 
@@ -74,10 +74,12 @@ def frame_parts(
 
     Not memoized here: the caller memoizes all of a frame's facts at once."""
     is_js = platform in _JS_PLATFORMS
+    from_url = any(_URL_RE.match(path) for path in (abs_path, filename) if path)
     where = normalize_module(module)
     if where is not None and is_js and ("/" in where or ":" in where) and _URL_RE.match(module):
         where = None  # a page URL used as a module
-    if where is None:
+    if where is None and not from_url:
+        # A file loaded from a URL is named by the deployment (host, path, hash), not the code.
         where = normalize_filename(filename or abs_path)
     if is_js:
         name = _js_function(function)
@@ -88,9 +90,8 @@ def frame_parts(
     parts = [where] if where else []
     if name:
         parts.append(name)
-    elif context_line:
-        from_url = is_js and any(_URL_RE.match(path or "") for path in (abs_path, filename))
+    if context_line and (name is None or from_url):
         line = " ".join(context_line.split())
-        if line and len(line) <= MAX_CONTEXT_LINE and not from_url:
+        if line and len(line) <= MAX_CONTEXT_LINE:
             parts.append(line)
     return tuple(parts) or None

@@ -19,6 +19,8 @@ fingerprints, CSP's "default"). The report gives
 * every pair of inputs that Sentry gives one hash, and whether v2 does too (target: all).
 
     SENTRY_GROUPING_DIR=/path .venv/bin/python -m pytest issues/tests/test_grouping_sentry.py -s
+    SENTRY_GROUPING_DIR=/path DJANGO_SETTINGS_MODULE=bugsink.settings \
+        .venv/bin/python -m issues.tests.test_grouping_sentry     # v1 and v2 side by side
 """
 
 from __future__ import annotations
@@ -184,12 +186,11 @@ class Report:
             f"same strategy: {share(self.same_strategy, self.compared)}",
             f"same contributing frames: {share(self.same_frames, self.stack_inputs)}"
             " of stack-trace inputs",
-            f"pairs Sentry groups together, grouped together by {VERSION}: "
-            f"{share(self.pairs_kept, self.pairs)}",
+            f"pairs Sentry groups together, grouped together: {share(self.pairs_kept, self.pairs)}",
         ]
 
 
-def compare(folder: Path) -> Report:
+def compare(folder: Path, version: str = VERSION) -> Report:
     report = Report()
     hashes: dict[str, tuple[str, str]] = {}
     received = datetime(2026, 1, 1, tzinfo=UTC)
@@ -201,7 +202,7 @@ def compare(folder: Path) -> Report:
         if source is None or expected is None:
             continue
         raw = json.loads(source.read_text(encoding="utf-8"))
-        grouping = compute_grouping(normalize_event(raw, received_at=received), VERSION)
+        grouping = compute_grouping(normalize_event(raw, received_at=received), version)
         report.compared.append(name)
         hashes[name] = (expected.hash, grouping.hash)
         if grouping.strategy == expected.strategy:
@@ -261,4 +262,5 @@ if __name__ == "__main__":  # pragma: no cover
     import django
 
     django.setup()
-    print("\n".join(compare(SENTRY_GROUPING_DIR).lines()))
+    for version in ("v1", VERSION):
+        print(f"{version}:", *compare(SENTRY_GROUPING_DIR, version).lines(), sep="\n  ")

@@ -8,7 +8,8 @@ The first strategy that produces anything wins:
 
 0. **checksum** - a legacy ``checksum`` decides alone: an MD5 hex digest is the hash itself,
    anything else is hashed.
-1. **fingerprint** - a custom fingerprint, as in v1 (``{{ default }}`` is v2's default below).
+1. **fingerprint** - a custom fingerprint, as in v1 (``{{ default }}`` is v2's default below;
+   a fingerprint with ``{{ default }}`` is named after the default strategy it extends).
 2. **built-in fingerprint** - known problems that group by name (strategies/builtin_fingerprint.py:
    JavaScript ``ChunkLoadError``).
 3. **csp** - a Content-Security-Policy violation: directive and blocked host (strategies/csp.py).
@@ -67,7 +68,13 @@ def compute_grouping(event: NormalizedEvent) -> Grouping:
     fingerprint = custom_fingerprint(event)
     if fingerprint:
         components = fingerprint_components(event, fingerprint, _default)
-        return make_grouping(CONFIG, "fingerprint", components)
+        # A fingerprint extending the default ("{{ default }}", "tenant-a") is still grouped by
+        # the default strategy, split further: it is named after that strategy.
+        strategy = next(
+            (value for label, value in components if label == "{{ default }} strategy"),
+            "fingerprint",
+        )
+        return make_grouping(CONFIG, strategy, components)
     builtin = builtin_fingerprint_components(event)
     if builtin:
         return make_grouping(CONFIG, "built-in fingerprint", builtin)
