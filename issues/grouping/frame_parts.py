@@ -49,6 +49,13 @@ def _js_function(name: str | None) -> str | None:
     return None if not name or name.lower() in ANONYMOUS_FUNCTIONS else name
 
 
+def rule_function_name(function: str | None, platform: str) -> str | None:
+    """The function name the built-in rules match: JavaScript's trimmed like its key."""
+    if function and platform in _JS_PLATFORMS:
+        return _js_function(function) or function
+    return function
+
+
 def is_low_quality(
     abs_path: str | None, filename: str | None, function: str | None, no_lineno: bool, platform: str
 ) -> bool:

@@ -19,7 +19,7 @@ from typing import Any
 
 from events.normalize import NormalizedEvent
 from issues.grouping.builtin_rules import apply_builtin_rules, family_of, frame_rule_facts
-from issues.grouping.frame_parts import frame_parts, is_low_quality
+from issues.grouping.frame_parts import frame_parts, is_low_quality, rule_function_name
 from issues.grouping.frames import frames_of, is_app_frame, is_sdk_frame
 from issues.grouping.hashing import Component
 
@@ -71,7 +71,9 @@ def _cached_frame_facts(
     sdk = is_sdk_frame(frame)
     app = is_app_frame(frame, platform)
     paths = "\0".join(p.replace("\\", "/") for p in (abs_path, filename) if p)
-    category, actions = frame_rule_facts(module, function, paths, package, family_of(platform))
+    category, actions = frame_rule_facts(
+        module, rule_function_name(function, platform), paths, package, family_of(platform)
+    )
     key = None
     # SDK frames are never in-app, but may count when no frame is (as in Sentry's "system"
     # variant): a crash inside the SDK's wrappers still has a stable stack.
