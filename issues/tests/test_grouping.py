@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from events.normalize import NormalizedEvent, normalize_event
 from issues.grouping import (
     MAX_TITLE_LENGTH,
+    VERSIONS,
     Grouping,
     event_culprit,
     event_title,
@@ -93,6 +94,11 @@ def test_every_fixture_groups_stably(path: Path):
     # Grouping a stored document gives the same answer as grouping the fresh event.
     stored = NormalizedEvent.from_dict(orjson.loads(orjson.dumps(first.to_dict())))
     assert compute_grouping(stored) == grouping
+    for version in sorted(VERSIONS.keys() - {GROUPING_CONFIG}):
+        later = compute_by_version(first, version)
+        assert re.fullmatch(r"[0-9a-f]{32}", later.hash) and later.components
+        assert compute_by_version(second, version) == later
+        assert compute_by_version(stored, version) == later
 
 
 # --- real SDK payloads -------------------------------------------------------------------------
@@ -903,6 +909,13 @@ def check_invariants(raw: object) -> None:
     event_culprit(event)
     stored = NormalizedEvent.from_dict(doc)
     assert compute_grouping(stored) == first
+    # Every later version holds to the same invariants.
+    for version in sorted(VERSIONS.keys() - {GROUPING_CONFIG}):
+        grouping = compute_by_version(event, version)
+        assert re.fullmatch(r"[0-9a-f]{32}", grouping.hash)
+        assert compute_by_version(stored, version) == grouping
+        again = normalize_event(copy.deepcopy(raw), received_at=RECEIVED_AT)
+        assert compute_by_version(again, version) == grouping
 
 
 PROPERTY_SETTINGS = settings(
