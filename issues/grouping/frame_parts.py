@@ -21,10 +21,13 @@ from __future__ import annotations
 import re
 
 from issues.grouping.frames import (
+    _ADDRESS_RE,
+    _GENERATED_RES,
+    _MODULE_HEX_RE,
+    _PLACEHOLDER_FILES,
     ANONYMOUS_FUNCTIONS,
     normalize_filename,
     normalize_function,
-    normalize_module,
 )
 
 _JS_PLATFORMS = frozenset({"javascript", "node"})
@@ -36,6 +39,22 @@ _JS_TOP_LEVEL_NAMES = frozenset({"global code", "module code", "eval code"})
 _FIREFOX_NESTED_RE = re.compile(r"[/<]")
 _URL_RE = re.compile(r"^(?:https?|blob):", re.I)
 MAX_CONTEXT_LINE = 120
+# v1's generated-name rules (frames.py), with Hibernate proxies marked as Sentry marks them.
+_HIBERNATE_RE = re.compile(r"(\$HibernateProxy\$)\w+")
+_MODULE_RES = [
+    (_HIBERNATE_RE, r"\1<auto>") if "HibernateProxy" in pattern.pattern else (pattern, repl)
+    for pattern, repl in _GENERATED_RES
+]
+
+
+def normalize_module_v2(module: str | None) -> str | None:
+    """A module without generated noise. Unlike v1, a package version in a JavaScript module
+    path stays (``react-dom@16.13.1/umd/...``): a new version of a library is new code."""
+    if not module or "://" in module or module in _PLACEHOLDER_FILES or module.startswith("<"):
+        return None
+    for pattern, replacement in _MODULE_RES:
+        module = pattern.sub(replacement, module)
+    return _MODULE_HEX_RE.sub("<hex>", _ADDRESS_RE.sub("", module)) or None
 
 
 def _js_function(name: str | None) -> str | None:
@@ -82,7 +101,7 @@ def frame_parts(
     Not memoized here: the caller memoizes all of a frame's facts at once."""
     is_js = platform in _JS_PLATFORMS
     from_url = any(_URL_RE.match(path) for path in (abs_path, filename) if path)
-    where = normalize_module(module)
+    where = normalize_module_v2(module)
     if where is not None and is_js and ("/" in where or ":" in where) and _URL_RE.match(module):
         where = None  # a page URL used as a module
     if where is None and not from_url:
