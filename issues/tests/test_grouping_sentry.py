@@ -1,7 +1,8 @@
 """Opt-in: grouping v2 against Sentry's own grouping inputs and its published snapshots.
 
-Runs only with $SENTRY_GROUPING_DIR (marker `sentry_grouping`), a folder filled by hand from a
-checkout of getsentry/sentry (Sentry's files are not redistributed here):
+The comparison runs only with $SENTRY_GROUPING_DIR (marker `sentry_grouping`; the reader's own
+test always runs), a folder filled by hand from a checkout of getsentry/sentry (Sentry's files
+are not redistributed here):
 
     grouping_inputs/<name>.json   from tests/sentry/grouping/grouping_inputs/
     snapshots/<name>.pysnap       from tests/sentry/grouping/snapshots/test_variants/
@@ -37,8 +38,6 @@ import pytest
 from events.normalize import normalize_event
 from issues.grouping import compute_grouping
 from tests.shared import SENTRY_GROUPING_DIR
-
-pytestmark = pytest.mark.sentry_grouping
 
 VERSION = "v2"
 TARGET_STRATEGY = 0.90
@@ -248,6 +247,7 @@ def test_the_snapshot_reader_reads_a_variant_tree():
     assert parse_snapshot(checksum) == Expected("1234", "checksum", False, [])
 
 
+@pytest.mark.sentry_grouping
 def test_grouping_v2_against_sentrys_snapshots():
     report = compare(SENTRY_GROUPING_DIR)
     summary = "\n".join(report.lines() + ["", *report.differences])
