@@ -23,12 +23,16 @@ from issues.grouping.strategies.stack_v2 import any_app_key, frame_components_v2
 from issues.grouping.value_masks import mask_value
 
 
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _parents(exceptions: list[dict[str, Any]]) -> list[int | None]:
     """Each exception's parent, as a position in the list; None for none or a broken tree."""
     position: dict[int, int] = {}
     for index, exc in enumerate(exceptions):
         exception_id = (exc.get("mechanism") or {}).get("exception_id")
-        if isinstance(exception_id, int) and not isinstance(exception_id, bool):
+        if _is_id(exception_id):
             if exception_id in position:
                 return [None] * len(exceptions)  # duplicate ids: no tree to trust
             position[exception_id] = index
@@ -36,7 +40,8 @@ def _parents(exceptions: list[dict[str, Any]]) -> list[int | None]:
         return [None] * len(exceptions)
     parents: list[int | None] = []
     for index, exc in enumerate(exceptions):
-        parent = position.get((exc.get("mechanism") or {}).get("parent_id"))
+        parent_id = (exc.get("mechanism") or {}).get("parent_id")
+        parent = position.get(parent_id) if _is_id(parent_id) else None
         parents.append(parent if parent != index else None)
     # A cycle makes the whole tree meaningless.
     for start in range(len(exceptions)):
@@ -65,18 +70,23 @@ def _tree_order(exceptions: list[dict[str, Any]], parents: list[int | None]) -> 
     for index, parent in enumerate(parents):
         children.setdefault(parent, []).append(index)
 
-    def exception_id(index: int) -> int:
-        return (exceptions[index].get("mechanism") or {}).get("exception_id", index)
+    def by_id(index: int) -> tuple[int, int]:
+        exception_id = (exceptions[index].get("mechanism") or {}).get("exception_id")
+        if _is_id(exception_id):
+            return (0, exception_id)
+        return (1, index)  # no usable id: after those with one, in the order sent
 
+    # Post-order without recursion (a chain can be as deep as the event has exceptions).
     order: list[int] = []
-
-    def visit(index: int) -> None:
-        for child in sorted(children.get(index, ()), key=exception_id):
-            visit(child)
-        order.append(index)
-
-    for root in sorted(children.get(None, ()), key=exception_id):
-        visit(root)
+    pending = [(root, False) for root in sorted(children.get(None, ()), key=by_id, reverse=True)]
+    while pending:
+        index, expanded = pending.pop()
+        if expanded:
+            order.append(index)
+            continue
+        pending.append((index, True))
+        for child in sorted(children.get(index, ()), key=by_id, reverse=True):
+            pending.append((child, False))
     return order
 
 
