@@ -248,6 +248,9 @@ INGEST_MAX_ATTACHMENT_BYTES = env_int("INGEST_MAX_ATTACHMENT_BYTES", 20 * 1024 *
 # Seconds a client may take to send a request body before it is cut off (408).
 INGEST_READ_TIMEOUT = env_int("INGEST_READ_TIMEOUT", 60)
 DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 500)
+# Days after a project's grouping upgrade during which an event whose new hash is unknown joins
+# the Issue of its previous version's hash (issues/GROUPING.md, "Upgrading a project").
+GROUPING_TRANSITION_DAYS = env_int("GROUPING_TRANSITION_DAYS", 30)
 
 # --- Our own error reporting ------------------------------------------------------------------
 SENTRY_DSN = env_str("SENTRY_DSN")

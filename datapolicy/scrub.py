@@ -304,6 +304,11 @@ def scrub_event(event: Any, rules: Rules) -> int:
     return scrubber.count
 
 
+def scrub_value(value: Any, rules: Rules) -> Any:
+    """Any other structure made from an event (its grouping components): scrubbed the same way."""
+    return Scrubber(rules).value(value)
+
+
 def _scrub_exception(scrubber: Scrubber, exception: dict[str, Any]) -> None:
     if exception.get("value"):
         exception["value"] = scrubber.text(exception["value"])

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from events.attachments import delete_for_events
 from events.models import Event
-from issues.models import Issue
+from issues.models import Issue, IssueActivity
 from issues.state import IssueStateManager
 
 
@@ -46,3 +46,22 @@ def run_action(
         manager.unmute(issue, user=user)
     else:
         raise ValueError(f"Unknown action {action!r}.")
+
+
+def rename_issue(issue: Issue, title: str, user: AbstractBaseUser) -> None:
+    """Give the Issue a title of the user's choosing (digestion keeps it); an activity entry.
+
+    Raises ValueError for an empty title. Longer titles are cut to the column's length.
+    """
+    title = " ".join(title.split())[:255]
+    if not title:
+        raise ValueError("A title cannot be empty.")
+    if title == issue.title:
+        return
+    with transaction.atomic():
+        previous = issue.title
+        Issue.objects.filter(pk=issue.pk).update(title=title)
+        issue.title = title
+        IssueActivity.objects.create(
+            issue=issue, user=user, kind="renamed", details={"from": previous, "to": title}
+        )

@@ -38,6 +38,8 @@ def activity_label(activity: IssueActivity) -> str:
         return "Unmuted" + _unmute_reason(details)
     if kind in _TRIAGE_KINDS:
         return _TRIAGE_KINDS[kind](details)
+    if kind == "renamed":
+        return f"Renamed from \u201c{details.get('from', '')}\u201d"
     return kind.replace("_", " ").capitalize()  # a kind this list does not know yet
 
 

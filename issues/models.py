@@ -53,6 +53,10 @@ class Grouping(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="groupings")
     hash = models.CharField(max_length=64)
     config = models.CharField(max_length=32)  # the grouping algorithm version that made `hash`
+    # What made the hash, for people ("Why grouped" on the event page): the strategy and its
+    # components as "label: value" lines, as the first event of this hash produced them.
+    strategy = models.CharField(max_length=32, blank=True, default="")
+    components = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ from issues.selectors import (
     issue_top_tags,
     stored_event_count,
 )
+from issues.why_grouped import why_grouped
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -45,6 +46,7 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
     context["issue_feedback"] = issue_feedback(issue.project_id, issue.pk)
     if event is not None:
         context.update(event_context(event))
+        context["why"] = why_grouped(issue, context["document"])
         context["nav"] = event_navigation(issue, event)
         context["event_feedback"] = event_feedback(event)
         context["attachments"] = event_attachments(event)

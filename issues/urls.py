@@ -26,6 +26,7 @@ urlpatterns = [
         triage_views.grouping_unmerge,
         name="grouping-unmerge",
     ),
+    path(f"{I}/rename/", views.issue_rename, name="issue-rename"),
     path(f"{I}/events/", event_views.event_list, name="event-list"),
     path(f"{I}/events/<int:event_pk>/", event_views.event_detail, name="event-detail"),
     path(f"{I}/events/<int:event_pk>/json/", event_views.event_json, name="event-json"),

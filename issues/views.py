@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.redirects import safe_next
-from issues.actions import ACTIONS, run_action
+from issues.actions import ACTIONS, rename_issue, run_action
 from issues.environments import KEY as ENVIRONMENT_KEY
 from issues.environments import chosen_environment, project_environments
 from issues.forms import BULK_DONE, BulkForm, MuteForm
@@ -123,3 +123,16 @@ def issue_action(request: HttpRequest, project_id: int, issue_id: int, action: s
         return redirect("issue-list", project_id)
     messages.success(request, f"Done: {action.replace('_', ' ')}.")
     return redirect(detail)
+
+
+@login_required
+@require_POST
+def issue_rename(request: HttpRequest, project_id: int, issue_id: int) -> HttpResponse:
+    issue = issue_for(request.user, project_id, issue_id)
+    try:
+        rename_issue(issue, request.POST.get("title", ""), request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Issue renamed.")
+    return redirect("issue-detail", project_id, issue_id)

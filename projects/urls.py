@@ -17,6 +17,7 @@ urlpatterns = [
         outcome_views.project_outcomes_json,
         name="project-outcomes-json",
     ),
+    path("projects/<int:project_id>/grouping/", views.grouping_upgrade, name="project-grouping"),
     path("projects/<int:project_id>/alerts/", alert_views.alert_settings, name="project-alerts"),
     path("accounts/alerts/", alert_views.my_alerts, name="my-alerts"),
     path("projects/<int:project_id>/members/", views.team_members, name="team-members"),

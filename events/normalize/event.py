@@ -19,6 +19,7 @@ from events.normalize.message import read_message
 from events.normalize.problems import Problems
 from events.normalize.request import read_request
 from events.normalize.sdk import read_sdk
+from events.normalize.security import read_checksum, read_csp
 from events.normalize.stacktrace import read_stacktrace
 from events.normalize.tags import read_tags
 from events.normalize.threads import attach_thread_stacktraces, read_threads
@@ -61,6 +62,8 @@ class NormalizedEvent:
     # A browser security report (CSP, Expect-CT, ...), under its interface name; ingest's
     # security endpoint makes these events (ingest/security.py).
     security_report: dict[str, Any] = field(default_factory=dict)
+    checksum: str | None = None
+    csp: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     modules: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -111,6 +114,8 @@ class NormalizedEvent:
             "sdk_version": self.sdk_version,
             "fingerprint": self.fingerprint,
             "security_report": self.security_report,
+            "checksum": self.checksum,
+            "csp": self.csp,
             "extra": self.extra,
             "modules": self.modules,
             "errors": self.errors,
@@ -178,6 +183,8 @@ def normalize_event(
     if event.type in SECURITY_REPORT_TYPES:
         report = read_mapping(raw.get(event.type), event.type, problems)
         event.security_report = {event.type: report} if report else {}
+    event.checksum = read_checksum(raw.get("checksum"), problems)
+    event.csp = read_csp(first_present(raw, "csp", "sentry.interfaces.Csp"), problems)
     event.extra = read_mapping(raw.get("extra"), "extra", problems)
     event.modules = read_mapping(raw.get("modules"), "modules", problems, node_budget=2000)
     event.errors = problems.finish()
