@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from api import serialize
@@ -129,7 +129,7 @@ def issue_bulk_delete(request: HttpRequest, org: str, project: str):
     require_scope(request, *ADMIN)
     for issue in _own_issues(request, org, project):
         issue.delete()
-    return 204, None
+    return Status(204, None)
 
 
 def _detail(request: HttpRequest, issue_id: int, org: str | None) -> dict:
@@ -148,7 +148,7 @@ def _update(request: HttpRequest, issue_id: int, org: str | None, body: IssueUpd
 def _delete(request: HttpRequest, issue_id: int, org: str | None):
     token = require_scope(request, *ADMIN)
     issue_for(token, issue_id, org).delete()
-    return 202, None
+    return Status(202, None)
 
 
 @router.get("/organizations/{org}/issues/{issue_id}/", summary="One Issue")

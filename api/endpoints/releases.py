@@ -8,7 +8,7 @@ Release rows (api/releases.py).
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
 from api import releases as service
@@ -131,7 +131,7 @@ def org_release_delete(request: HttpRequest, org: str, version: str):
     token = require_scope(request, "project:admin", "project:releases")
     for row in _org_rows(token, org, version):
         row.delete()
-    return 204, None
+    return Status(204, None)
 
 
 def _org_rows(token, org: str, version: str) -> list:
@@ -186,7 +186,7 @@ def project_release_delete(request: HttpRequest, org: str, project: str, version
     token = require_scope(request, "project:admin", "project:releases")
     for row in _project_rows(token, org, project, version):
         row.delete()
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/organizations/{org}/releases/{version}/deploys/", summary="A release's deploys")
@@ -223,4 +223,4 @@ def deploy_create(request: HttpRequest, org: str, version: str, body: NewDeploy)
     if body.dateFinished is not None:
         fields["date_finished"] = body.dateFinished
     deploys = [Deploy.objects.create(release=row, **fields) for row in rows]
-    return 201, serialize.deploy(deploys[0])
+    return Status(201, serialize.deploy(deploys[0]))
