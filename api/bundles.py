@@ -1,12 +1,12 @@
-"""Handing assembled uploads to the source-map storage (sourcemaps/store.py, h14b's app)."""
+"""Handing uploads to the source-map storage (sourcemaps/store.py), its refusals turned into
+the API's: an assemble error, or a 400."""
 
 from api.assemble import StoreRefused
 from projects.models import Project
+from sourcemaps import store
 
 
 def store_artifact_bundle(project: Project, data: bytes, release: str, dist: str) -> None:
-    from sourcemaps import store  # noqa: PLC0415 - until the sourcemaps app is merged
-
     try:
         store.store_artifact_bundle(project, data, release=release, dist=dist)
     except store.UploadRefused as e:

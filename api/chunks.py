@@ -2,7 +2,8 @@
 the file in chunks named by their SHA-1 (multipart, each part gzip-compressed or plain), then
 asks to assemble the file from the chunks' checksums (api/assemble.py).
 
-Chunks are kept through Django's storage API (`upload-chunks/<team>/<sha1>`), one row each
+Chunks are kept through Django's storage API (the `sourcemaps` storage,
+`upload-chunks/<team>/<sha1>`), one row each
 (`UploadChunk`) so that "which chunks are missing" is one query. Every chunk is checked against
 its name before anything is stored.
 """
@@ -15,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
@@ -27,6 +28,12 @@ CHUNKS_PER_REQUEST = 64
 # Chunks never assembled (an interrupted upload) are dropped after this long.
 STALE_CHUNK_AGE = timedelta(days=1)
 CHECKSUM_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _storage():
+    # The storage uploaded source maps go to (sourcemaps app, STORAGES["sourcemaps"]): chunks
+    # are their raw material, and live wherever they will.
+    return storages["sourcemaps"]
 
 
 class ChunkRefused(Exception):
@@ -106,9 +113,9 @@ def store_chunks(team: Team, uploads: Iterable[tuple[str, UploadedFile]]) -> int
         if checksum in known:
             continue
         name = chunk_storage_name(team.pk, checksum)
-        if default_storage.exists(name):  # a leftover of an interrupted upload: same bytes
-            default_storage.delete(name)
-        default_storage.save(name, ContentFile(data))
+        if _storage().exists(name):  # a leftover of an interrupted upload: same bytes
+            _storage().delete(name)
+        _storage().save(name, ContentFile(data))
         UploadChunk.objects.get_or_create(
             team=team, checksum=checksum, defaults={"size": len(data)}
         )
@@ -137,7 +144,7 @@ def read_file(team: Team, checksums: list[str]) -> bytes:
     """The file the chunks make, in order (the caller checked that all exist and the size)."""
     parts = []
     for checksum in checksums:
-        with default_storage.open(chunk_storage_name(team.pk, checksum), "rb") as f:
+        with _storage().open(chunk_storage_name(team.pk, checksum), "rb") as f:
             parts.append(f.read(CHUNK_SIZE + 1))
     return b"".join(parts)
 
@@ -149,5 +156,5 @@ def drop_chunks(team: Team, checksums: Iterable[str]) -> None:
         UploadChunk.objects.filter(team=team, created_at__lt=stale_before)
     )
     for checksum in list(rows.values_list("checksum", flat=True)):
-        default_storage.delete(chunk_storage_name(team.pk, checksum))
+        _storage().delete(chunk_storage_name(team.pk, checksum))
     rows.delete()

@@ -15,7 +15,7 @@ from ninja.errors import HttpError
 from api import bundles, chunks
 from api.assemble import assemble, check_checksums, target_key
 from api.auth import projects_of, require_scope, team_for
-from api.releases import releases_of
+from api.releases import create, releases_of
 
 router = Router(tags=["uploads"])
 UPLOAD = ("project:releases",)
@@ -79,6 +79,8 @@ def assemble_artifact_bundle(request: HttpRequest, org: str, body: AssembleBundl
     def store(data: bytes) -> None:
         for slug in slugs:
             bundles.store_artifact_bundle(found[slug], data, release, dist)
+        if release:  # the release the bundle was uploaded for now exists in its projects
+            create([found[s] for s in slugs], release, {})
 
     target = target_key("artifact_bundle", sorted(slugs), release, dist)
     return assemble(team, checksum, chunk_list, target, store)
