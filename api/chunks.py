@@ -81,7 +81,9 @@ def _read_chunk(field: str, upload: UploadedFile) -> bytes:
     else:
         raise ChunkRefused(f"unknown upload field {field[:40]!r} (use file or file_gzip)")
     if len(data) > CHUNK_SIZE:
-        raise ChunkRefused(f"chunk {upload.name[:40]!r} is larger than {CHUNK_SIZE} bytes", 413)
+        raise ChunkRefused(
+            f"chunk {upload.name[:40]!r} is larger than the chunk size ({CHUNK_SIZE} bytes)", 413
+        )
     return data
 
 
