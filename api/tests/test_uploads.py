@@ -102,11 +102,13 @@ def test_assemble_state_machine(client, project, uploader):
     assert first["state"] == "not_found"
     assert first["missingChunks"] == body["chunks"]
 
-    assert _upload(client, project, uploader, [("file_gzip", body["chunks"][0], gzip.compress(chunks[0]))]).status_code == 200  # fmt: skip
+    first_part = [("file_gzip", body["chunks"][0], gzip.compress(chunks[0]))]
+    assert _upload(client, project, uploader, first_part).status_code == 200
     second = _assemble(client, project, uploader, body).json()
     assert second["state"] == "not_found" and second["missingChunks"] == [body["chunks"][1]]
 
-    assert _upload(client, project, uploader, [("file", body["chunks"][1], chunks[1])]).status_code == 200  # fmt: skip
+    second_part = [("file", body["chunks"][1], chunks[1])]
+    assert _upload(client, project, uploader, second_part).status_code == 200
     done = _assemble(client, project, uploader, body).json()
     assert done == {"state": "ok", "missingChunks": [], "detail": None}
     bundle = ArtifactBundle.objects.get(project=project)
