@@ -8,6 +8,7 @@ Release rows (api/releases.py).
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -219,8 +220,8 @@ def deploy_create(request: HttpRequest, org: str, version: str, body: NewDeploy)
         "name": body.name or "",
         "url": body.url or "",
         "date_started": body.dateStarted,
+        # One moment for every project's row: they are one deploy (listed once).
+        "date_finished": body.dateFinished or timezone.now(),
     }
-    if body.dateFinished is not None:
-        fields["date_finished"] = body.dateFinished
     deploys = [Deploy.objects.create(release=row, **fields) for row in rows]
     return Status(201, serialize.deploy(deploys[0]))
