@@ -83,3 +83,25 @@ def test_releases_page_shows_versions_deploys_and_new_issues(client, project, me
     new_issues = client.get(f"/api/0/projects/{project.team.slug}/{project.slug}/releases/",
                             **releaser).json()[0]["newGroups"]  # fmt: skip
     assert new_issues == 1
+
+
+def test_a_new_release_fixes_the_issues_resolved_by_next_release(client, project, releaser):
+    """sentry-cli creates the release before its events arrive; it is still "the next
+    release": its events are regressions of Issues resolved by next release, older ones not."""
+    from issues.models import Issue
+    from issues.state import IssueStateManager
+
+    ingest(project, python_event(release="shop@1.0.0"))
+    issue = Issue.objects.get(project=project)
+    IssueStateManager.resolve_by_next(issue)
+    url = f"/api/0/projects/{project.team.slug}/{project.slug}/releases/"
+    assert _post(client, url, {"version": "shop@1.1.0"}, releaser).status_code == 201
+    issue.refresh_from_db()
+    assert issue.fixed_in_release == "shop@1.1.0" and not issue.is_resolved_by_next_release
+
+    ingest(project, python_event(release="shop@1.0.0"))  # a straggler of the old release
+    issue.refresh_from_db()
+    assert issue.is_resolved
+    ingest(project, python_event(release="shop@1.1.0"))  # the "fixed" release has it again
+    issue.refresh_from_db()
+    assert not issue.is_resolved
