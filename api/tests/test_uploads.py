@@ -258,3 +258,11 @@ def test_organization_release_files_list_download_delete(client, project, upload
     assert client.delete(f"{files}{file_id}/", **uploader).status_code == 204
     assert client.get(f"{files}{file_id}/", **uploader).status_code == 404
     assert client.get(f"{org}web@9/files/", **uploader).status_code == 404
+
+
+def test_too_many_projects_or_chunks_are_400(client, project, uploader):
+    base = {"checksum": sha1(b"x"), "chunks": [sha1(b"x")], "projects": [project.slug]}
+    many_projects = _assemble(client, project, uploader, {**base, "projects": ["p"] * 101})
+    assert many_projects.status_code == 400
+    many_chunks = _assemble(client, project, uploader, {**base, "chunks": [sha1(b"x")] * 10_001})
+    assert many_chunks.status_code == 400
