@@ -319,3 +319,34 @@ def test_url_candidates():
         "~/srv/app/dist/app.min.js",
         "~/app/dist/app.min.js",
     ]
+
+
+def test_issue_page_shows_original_and_minified_frames_and_notes(client):
+    from django.urls import reverse
+
+    from projects.tests.factories import PASSWORD, make_user
+
+    project = make_project()
+    store_artifact_bundle(project, real_bundle())
+    spool(project.pk, captured(DEBUGID_DIR))
+    other = captured(PLAIN_DIR)  # no map uploaded for this one: a note says why
+    spool(project.pk, other)
+    digest_pending(project.pk)
+    user = make_user("viewer", project.team)
+    client.login(username=user.username, password=PASSWORD)
+    first = Issue.objects.filter(project=project).order_by("id").first()
+    page = client.get(reverse("issue-detail", args=[project.pk, first.pk])).content.decode()
+    assert "formatPrice" in page and "app.js" in page
+    assert "throw new TypeError(&#x27;cents must be a number" in page
+    assert (
+        "minified: <code>http://127.0.0.1:47801/static/debugid/app.min.js:3:118 in n</code>" in page
+    )
+    event = Event.objects.get(event_id=other["event_id"])
+    page = client.get(
+        reverse("event-detail", args=[project.pk, event.issue_id, event.pk])
+    ).content.decode()
+    assert "Not symbolicated" in page
+    assert (
+        "no source map for http://127.0.0.1:47801/static/app.min.js in release myapp-web@1.0.0"
+        in page
+    )
