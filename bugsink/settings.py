@@ -88,6 +88,9 @@ INSTALLED_APPS = [
     "alerts",
     "digestion",
     "sourcemaps",
+    "api",
+    # django-ninja's own static files (the API docs page), served locally: no CDN, CSP-clean.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -334,3 +337,8 @@ CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
 INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
+# --- Web API uploads (sentry-cli source maps, api/chunks.py) ----------------------------------
+# The largest file (artifact bundle, release file) an upload may assemble, and the largest
+# chunk-upload request; above them the API answers 413 or an assemble error, never a 500.
+API_UPLOAD_MAX_FILE_BYTES = env_int("API_UPLOAD_MAX_FILE_BYTES", 64 * 1024 * 1024)
+API_UPLOAD_MAX_REQUEST_BYTES = env_int("API_UPLOAD_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
