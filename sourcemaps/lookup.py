@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit
 
 from django.db.models import Count, Max, Q
@@ -30,7 +31,8 @@ def index_version(project_id: int) -> tuple[int, int] | None:
     return found["n"], found["top"]
 
 
-def url_candidates(url: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def url_candidates(url: str) -> tuple[str, ...]:
     """The names a file served at `url` may have been uploaded under, best match first.
 
     As sentry-cli names them: the full URL, then `~/` + the path (with and without the query),
@@ -47,7 +49,7 @@ def url_candidates(url: str) -> list[str]:
     segments = [s for s in path.split("/") if s]
     for start in range(max(0, len(segments) - _MAX_TAIL_DEPTH), len(segments)):
         candidates.append("~/" + "/".join(segments[start:]))
-    return list(dict.fromkeys(candidates))
+    return tuple(dict.fromkeys(candidates))
 
 
 def map_url(minified_url: str, reference: str) -> str:
@@ -66,6 +68,8 @@ class EventFiles:
 
     by_debug_id: dict[tuple[str, str], StoredFile] = field(default_factory=dict)
     by_name: dict[str, StoredFile] = field(default_factory=dict)
+    # Names asked for after the first query (found or not), so each is asked once.
+    asked: set[str] = field(default_factory=set)
 
 
 class FileIndex:
@@ -99,8 +103,9 @@ class FileIndex:
         self, project_id: int, release: str, dist: str, files: EventFiles, names: set[str]
     ) -> None:
         """Add files by name that the event's first query could not guess (rare)."""
-        missing = names - files.by_name.keys()
+        missing = names - files.by_name.keys() - files.asked
         if missing:
+            files.asked |= missing
             extra = self._query(project_id, release, dist, missing, frozenset())
             files.by_name.update(extra.by_name)
 

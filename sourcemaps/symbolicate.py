@@ -32,7 +32,6 @@ JS_PLATFORMS = frozenset({"javascript", "node"})
 _CONTEXT_LINES = 5
 _MAX_NOTES = 20
 _NOT_A_FILE = ("<", "[", "node:", "internal/", "native")
-_UNKNOWN_FUNCTIONS = frozenset({"<unknown>", ""})
 
 
 class BatchSymbolicator:
@@ -48,8 +47,11 @@ class BatchSymbolicator:
             return
         if self._version is False:
             self._version = index_version(self.project_id)
-        if self._version is None:
-            return  # nothing uploaded for this project: nothing to look up
+        if self._version is None and event.platform != "javascript":
+            # Nothing uploaded: nothing to look up. Browser code is minified as a rule, so a
+            # browser event still says which maps are missing (no query); a Node app mostly
+            # runs its sources as written, and would only collect noise.
+            return
         try:
             _EventSymbolication(self.project_id, self._version, event, debug_meta).run()
         except Exception as exc:  # a bug here must cost the frames, never the event
@@ -85,7 +87,11 @@ def _frame_url(frame: dict[str, Any]) -> str | None:
 
 class _EventSymbolication:
     def __init__(
-        self, project_id: int, version: tuple[int, int], event: NormalizedEvent, debug_meta: object
+        self,
+        project_id: int,
+        version: tuple[int, int] | None,
+        event: NormalizedEvent,
+        debug_meta: object,
     ) -> None:
         self.project_id = project_id
         self.version = version
@@ -117,26 +123,38 @@ class _EventSymbolication:
         if not urls:
             return
         debug_ids = frozenset(self.debug_ids[url] for url in urls if url in self.debug_ids)
-        index = file_index()
-        self.files = index.files_for(
-            self.project_id, self.version, self.release, self.dist, frozenset(urls), debug_ids
-        )
+        if self.version is None:
+            self.files = EventFiles()  # the project has no files at all
+        else:
+            self.files = file_index().files_for(
+                self.project_id, self.version, self.release, self.dist, frozenset(urls), debug_ids
+            )
         skipped = 0
         for holder in holders:
             stacktrace = holder["stacktrace"]
             frames = stacktrace.get("frames") or []
             raw_frames = [dict(frame) for frame in frames]
             changed = False
+            tokens: list[tuple[Any, str] | None] = [None] * len(frames)
             # Innermost frames (the end of the list) matter most when the budget runs out.
-            for frame in reversed(frames):
-                url = _frame_url(frame)
+            for position in range(len(frames) - 1, -1, -1):
+                url = _frame_url(frames[position])
                 if url is None:
                     continue
                 if budget <= 0:
                     skipped += 1
                     continue
                 budget -= 1
-                changed |= self._frame(frame, url)
+                tokens[position] = self._lookup(frames[position], url)
+            for position, found in enumerate(tokens):
+                if found is not None:
+                    # The caller's token at the call site names the function it called.
+                    caller = tokens[position - 1] if position > 0 else None
+                    callsite = caller[0].name if caller is not None else None
+                    _apply(
+                        frames[position], found[0], _frame_url(frames[position]), found[1], callsite
+                    )
+                    changed = True
             if changed and holder is not bare:
                 # As Sentry does: the minified frames, frame for frame, beside the symbolicated.
                 holder["raw_stacktrace"] = {"frames": raw_frames}
@@ -148,16 +166,16 @@ class _EventSymbolication:
             )  # fmt: skip
         self.event.errors.extend(list(self.notes.values())[:_MAX_NOTES])
 
-    def _frame(self, frame: dict[str, Any], url: str) -> bool:
-        """Symbolicate one frame in place; True if it changed."""
+    def _lookup(self, frame: dict[str, Any], url: str) -> tuple[Any, str] | None:
+        """The frame's token in its source map and the map's name, or None (with a note)."""
         found = self._map_for(url, frame)
         if found is None:
-            return False
+            return None
         map_file, minified = found
         parsed: ParsedMap = parsed_maps().get(map_file, minified)
         if parsed.cache is None:
             self._note(url, "js_invalid_source_map", parsed.error)
-            return False
+            return None
         token = parsed.cache.lookup(frame["lineno"], frame["colno"], _CONTEXT_LINES)
         if token is None or not token.src:
             self._note(
@@ -165,9 +183,8 @@ class _EventSymbolication:
                 f"{url}:{frame['lineno']}:{frame['colno']} is not covered by source map "
                 f"{map_file.name}",
             )  # fmt: skip
-            return False
-        _apply(frame, token, url, map_file.name)
-        return True
+            return None
+        return token, map_file.name
 
     def _map_for(
         self, url: str, frame: dict[str, Any]
@@ -175,11 +192,11 @@ class _EventSymbolication:
         files = self.files
         assert files is not None
         debug_id = self.debug_ids.get(url)
-        if debug_id:
+        if debug_id and files.by_debug_id:
             map_file = files.by_debug_id.get((debug_id, "source_map"))
             if map_file is not None:
                 return map_file, files.by_debug_id.get((debug_id, "minified_source"))
-        if self.release:
+        if self.release and files.by_name:
             for name in url_candidates(url):
                 minified = files.by_name.get(name)
                 if minified is None or minified.name.endswith(".map"):
@@ -226,15 +243,28 @@ def _line(text: str | None) -> str:
     return (text or "").rstrip("\r\n")[:MAX_CONTEXT_LINE_LENGTH]
 
 
-def _apply(frame: dict[str, Any], token: Any, url: str, map_name: str) -> None:
+def _function_name(token: Any, callsite: str | None) -> str | None:
+    """As symbolicator names it: the enclosing scope's original name; for an anonymous scope
+    `<anonymous>`; for an unknown scope (no minified source, top-level code) the name its
+    caller called it by, if the caller's call site maps to one."""
+    scope = token.function_name
+    if scope and scope != "<unknown>":
+        return scope
+    return callsite or None
+
+
+def _apply(
+    frame: dict[str, Any], token: Any, url: str, map_name: str, callsite: str | None
+) -> None:
     src = token.src[:MAX_IDENTIFIER_LENGTH]
     frame["abs_path"] = map_url(url, src) if "://" not in src else src
     frame["abs_path"] = (frame["abs_path"] or src)[:MAX_IDENTIFIER_LENGTH]
     frame["filename"] = _short_source(src)
     frame["lineno"] = token.line
     frame["colno"] = token.col
-    if token.function_name not in _UNKNOWN_FUNCTIONS and token.function_name is not None:
-        frame["function"] = token.function_name[:MAX_IDENTIFIER_LENGTH]
+    function = _function_name(token, callsite)
+    if function:
+        frame["function"] = function[:MAX_IDENTIFIER_LENGTH]
     # The module the SDK derived from the minified file's name says nothing about the original.
     frame["module"] = None
     frame["context_line"] = _line(token.context_line) if token.context_line is not None else None

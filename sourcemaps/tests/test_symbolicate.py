@@ -156,6 +156,16 @@ def test_events_without_javascript_or_projects_without_maps_cost_no_lookup():
         assert digest_pending(project.pk) == 10
     lookups = [q["sql"] for q in queries if "sourcemaps_sourcefile" in q["sql"]]
     assert len(lookups) == 1  # the batch's "any files at all?"; no query per event or frame
+    # Browser events still say what is missing (known without a query).
+    browser = [d for d in stored(project) if d["platform"] == "javascript"]
+    assert len(browser) == 5
+    assert all(
+        notes(d) == [
+            "no source map for http://127.0.0.1:47801/static/debugid/app.min.js or debug ID "
+            f"{DEBUG_ID} in release myapp-web@1.0.0"
+        ]
+        for d in browser
+    )
     # An all-Python batch does not even ask that.
     spool(project.pk, python_event())
     with CaptureQueriesContext(connection) as queries:
@@ -306,19 +316,19 @@ def test_frame_budget_is_recorded():
 
 
 def test_url_candidates():
-    assert url_candidates("http://h:1/static/js/app.min.js?v=2#x") == [
+    assert url_candidates("http://h:1/static/js/app.min.js?v=2#x") == (
         "http://h:1/static/js/app.min.js?v=2",
         "http://h:1/static/js/app.min.js",
         "~/static/js/app.min.js?v=2",
         "~/static/js/app.min.js",
         "~/js/app.min.js",
         "~/app.min.js",
-    ]
-    assert url_candidates("/srv/app/dist/app.min.js")[:3] == [
+    )
+    assert url_candidates("/srv/app/dist/app.min.js")[:3] == (
         "/srv/app/dist/app.min.js",
         "~/srv/app/dist/app.min.js",
         "~/app/dist/app.min.js",
-    ]
+    )
 
 
 def test_issue_page_shows_original_and_minified_frames_and_notes(client):
