@@ -40,6 +40,7 @@ from issues.grouping import compute_grouping, event_culprit, event_title
 from issues.lifecycle import apply_issue_states
 from issues.models import Grouping, Issue, IssueTagCount
 from projects.models import Project
+from sourcemaps.symbolicate import JS_PLATFORMS, BatchSymbolicator
 
 logger = logging.getLogger("bugsink.digest")
 
@@ -197,15 +198,16 @@ def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
         )
     )
     pending = []
+    symbolicator = BatchSymbolicator(project_id)
     for raw in raws:
         if raw.event_id in seen:
             continue
         seen.add(raw.event_id)
-        pending.append(_parse(raw))
+        pending.append(_parse(raw, symbolicator))
     return pending
 
 
-def _parse(raw: Spooled) -> Pending:
+def _parse(raw: Spooled, symbolicator: BatchSymbolicator) -> Pending:
     try:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
@@ -213,6 +215,9 @@ def _parse(raw: Spooled) -> Pending:
     event = normalize_event(
         data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr
     )
+    if event.platform in JS_PLATFORMS:
+        # Before grouping, so that grouping sees the original names, the same in every build.
+        symbolicator.symbolicate(event, data.get("debug_meta") if isinstance(data, dict) else None)
     del data  # an oversized event's parse is the biggest thing in memory: let it go now
     if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
         fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
