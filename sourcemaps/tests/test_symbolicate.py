@@ -160,7 +160,8 @@ def test_events_without_javascript_or_projects_without_maps_cost_no_lookup():
     browser = [d for d in stored(project) if d["platform"] == "javascript"]
     assert len(browser) == 5
     assert all(
-        notes(d) == [
+        notes(d)
+        == [
             "no source map for http://127.0.0.1:47801/static/debugid/app.min.js or debug ID "
             f"{DEBUG_ID} in release myapp-web@1.0.0"
         ]
