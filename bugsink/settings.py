@@ -3,6 +3,7 @@
 Every variable is listed in docs/configuration.md (tests/test_docs.py checks it).
 """
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -88,6 +89,10 @@ INSTALLED_APPS = [
     "alerts",
     "digestion",
     "datapolicy",
+    "sourcemaps",
+    "api",
+    # django-ninja's own static files (the API docs page), served locally: no CDN, CSP-clean.
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +187,32 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# --- Source maps ------------------------------------------------------------------------------
+# Uploaded artifact bundles and release files go through Django's storage API: the filesystem
+# under the data directory by default, any storage backend (e.g. django-storages' S3) by naming
+# its class and giving its options as a JSON object.
+SOURCEMAP_STORAGE_BACKEND = env_str(
+    "SOURCEMAP_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"
+)
+_sourcemap_storage_options = env_str("SOURCEMAP_STORAGE_OPTIONS", "")
+STORAGES["sourcemaps"] = {
+    "BACKEND": SOURCEMAP_STORAGE_BACKEND,
+    "OPTIONS": (
+        json.loads(_sourcemap_storage_options)
+        if _sourcemap_storage_options
+        else {"location": str(DATA_DIR / "sourcemaps")}
+    ),
+}
+# One stored file (a minified source or a map) at most; a bundle's files together at most;
+# files in one bundle at most. Larger uploads are refused with a 4xx.
+SOURCEMAP_MAX_FILE_BYTES = env_int("SOURCEMAP_MAX_FILE_BYTES", 32 * 1024 * 1024)
+SOURCEMAP_BUNDLE_MAX_BYTES = env_int("SOURCEMAP_BUNDLE_MAX_BYTES", 256 * 1024 * 1024)
+SOURCEMAP_BUNDLE_MAX_FILES = env_int("SOURCEMAP_BUNDLE_MAX_FILES", 10000)
+# Parsed maps kept in each digesting process, in megabytes of map.
+SOURCEMAP_CACHE_MB = env_int("SOURCEMAP_CACHE_MB", 32)
+# Frames of one event that digestion symbolicates at most (the rest keep their minified form).
+SOURCEMAP_MAX_FRAMES = env_int("SOURCEMAP_MAX_FRAMES", 250)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -342,3 +373,8 @@ CELERY_BEAT_SCHEDULE["evict-events"] = {
     "task": "datapolicy.tasks.evict_all",
     "schedule": float(RETENTION_INTERVAL),
 }
+# --- Web API uploads (sentry-cli source maps, api/chunks.py) ----------------------------------
+# The largest file (artifact bundle, release file) an upload may assemble, and the largest
+# chunk-upload request; above them the API answers 413 or an assemble error, never a 500.
+API_UPLOAD_MAX_FILE_BYTES = env_int("API_UPLOAD_MAX_FILE_BYTES", 64 * 1024 * 1024)
+API_UPLOAD_MAX_REQUEST_BYTES = env_int("API_UPLOAD_MAX_REQUEST_BYTES", 32 * 1024 * 1024)

@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("issues.urls")),
     path("", include("datapolicy.urls")),
+    path("", include("api.urls")),
 ]

@@ -43,6 +43,7 @@ from issues.grouping import VERSIONS, compute_grouping, event_culprit, event_tit
 from issues.lifecycle import apply_issue_states
 from issues.models import Grouping, Issue, IssueTagCount
 from projects.models import Project
+from sourcemaps.symbolicate import JS_PLATFORMS, BatchSymbolicator
 
 logger = logging.getLogger("bugsink.digest")
 
@@ -234,17 +235,32 @@ def _prepare(
             "event_id", flat=True
         )
     )
-    rules = scrub_rules_for(project_id)
+    batch = BatchContext(
+        rules=scrub_rules_for(project_id),
+        config=config,
+        previous=previous,
+        symbolicator=BatchSymbolicator(project_id),
+    )
     pending = []
     for raw in raws:
         if raw.event_id in seen:
             continue
         seen.add(raw.event_id)
-        pending.append(_parse(raw, rules, config, previous))
+        pending.append(_parse(raw, batch))
     return pending
 
 
-def _parse(raw: Spooled, rules: Rules, config: str, previous: str | None) -> Pending:
+@dataclass(slots=True)
+class BatchContext:
+    """What every event of a batch is parsed with: read once per batch, not per event."""
+
+    rules: Rules  # the project's scrubbing rules
+    config: str  # the project's grouping version
+    previous: str | None  # the version before it, inside the upgrade's transition window
+    symbolicator: BatchSymbolicator  # source maps, looked up once per bundle
+
+
+def _parse(raw: Spooled, batch: BatchContext) -> Pending:
     try:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
@@ -252,21 +268,26 @@ def _parse(raw: Spooled, rules: Rules, config: str, previous: str | None) -> Pen
     event = normalize_event(
         data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr
     )
+    if event.platform in JS_PLATFORMS:
+        # Before grouping, so that grouping sees the original names, the same in every build.
+        batch.symbolicator.symbolicate(
+            event, data.get("debug_meta") if isinstance(data, dict) else None
+        )
     del data  # an oversized event's parse is the biggest thing in memory: let it go now
     if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
         fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
     # The hash is computed from the values as sent (it is one-way); everything stored and
     # everything derived from the event below (title, culprit, tags, document) is scrubbed.
-    grouping = compute_grouping(event, config)
-    previous_hash = compute_grouping(event, previous).hash if previous else None
-    scrub_event(event, rules)
+    grouping = compute_grouping(event, batch.config)
+    previous_hash = compute_grouping(event, batch.previous).hash if batch.previous else None
+    scrub_event(event, batch.rules)
     return Pending(
         raw=raw,
         event=event,
         hash=grouping.hash,
         config=grouping.config,
         strategy=grouping.strategy,
-        components=scrub_value(grouping.components, rules),
+        components=scrub_value(grouping.components, batch.rules),
         previous_hash=previous_hash,
         title=event_title(event)[:255],
         culprit=event_culprit(event)[:255],

@@ -27,6 +27,9 @@ class Frame:
     in_app: bool
     lines: list[SourceLine]
     vars: list[tuple[str, str]]
+    # For a frame symbolicated through a source map: where the minified code was, and the map.
+    minified: str = ""
+    sourcemap: str = ""
 
 
 @dataclass
@@ -72,8 +75,21 @@ def _lines(frame: dict[str, Any]) -> list[SourceLine]:
     return lines
 
 
-def _frame(frame: dict[str, Any]) -> Frame:
+def _minified(raw: dict[str, Any] | None) -> str:
+    """`https://x/app.min.js:1:3318 in a.b`: a minified frame in one line."""
+    if not isinstance(raw, dict):
+        return ""
+    where = str(raw.get("abs_path") or raw.get("filename") or "?")
+    for key in ("lineno", "colno"):
+        if raw.get(key) is not None:
+            where += f":{raw[key]}"
+    return f"{where} in {raw.get('function') or '?'}"
+
+
+def _frame(frame: dict[str, Any], raw: dict[str, Any] | None = None) -> Frame:
     variables = frame.get("vars") or {}
+    data = frame.get("data")
+    sourcemap = data.get("sourcemap") if isinstance(data, dict) else None
     return Frame(
         filename=frame.get("filename") or frame.get("abs_path") or frame.get("module") or "?",
         function=frame.get("function") or "?",
@@ -82,7 +98,18 @@ def _frame(frame: dict[str, Any]) -> Frame:
         in_app=bool(frame.get("in_app")),
         lines=_lines(frame),
         vars=[(str(name), show_value(value)) for name, value in variables.items()],
+        minified=_minified(raw) if sourcemap else "",
+        sourcemap=str(sourcemap or ""),
     )
+
+
+def _frames(stacktrace: dict[str, Any], raw_stacktrace: object) -> list[Frame]:
+    """Innermost first; each symbolicated frame with its minified original beside it."""
+    frames = stacktrace.get("frames") or []
+    raw = raw_stacktrace.get("frames") if isinstance(raw_stacktrace, dict) else None
+    if not isinstance(raw, list) or len(raw) != len(frames):
+        raw = [None] * len(frames)
+    return [_frame(f, r) for f, r in zip(reversed(frames), reversed(raw), strict=True)]
 
 
 def _with_gap(view: ExceptionView, stacktrace: dict[str, Any]) -> ExceptionView:
@@ -107,7 +134,7 @@ def exceptions(document: dict[str, Any]) -> list[ExceptionView]:
             module=exc.get("module") or "",
             mechanism=str(mechanism.get("type") or ""),
             handled=exc.get("handled"),
-            frames=[_frame(f) for f in reversed(stacktrace.get("frames") or [])],
+            frames=_frames(stacktrace, exc.get("raw_stacktrace")),
         )
         result.append(_with_gap(view, stacktrace))
     if not result and document.get("stacktrace"):
@@ -131,6 +158,15 @@ def size_notes(document: dict[str, Any]) -> list[str]:
                 f"trimmed {error.get('name', '')}"
             )
     return notes
+
+
+def sourcemap_notes(document: dict[str, Any]) -> list[str]:
+    """Why frames were not symbolicated (sourcemaps/symbolicate.py), in words."""
+    return [
+        str(error.get("reason") or "")
+        for error in document.get("errors") or []
+        if str(error.get("type") or "").startswith("js_") and error.get("reason")
+    ]
 
 
 def breadcrumbs(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -176,6 +212,7 @@ def event_context(event: Event) -> dict[str, Any]:
         "event_tags": document.get("tags") or [],
         "event_contexts": contexts(document),
         "size_notes": size_notes(document),
+        "sourcemap_notes": sourcemap_notes(document),
         "extra": flat_items(document.get("extra")),
         "security_reports": [
             (name, flat_items(report))

@@ -104,7 +104,12 @@ class Release(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="releases")
     version = models.CharField(max_length=250)
+    # When an event first named it, or when the Web API created it (sentry-cli releases new).
     first_seen = models.DateTimeField()
+    # Set through the Web API (sentry-cli): `releases finalize` sets date_released.
+    date_released = models.DateTimeField(null=True, blank=True)
+    date_started = models.DateTimeField(null=True, blank=True)
+    url = models.URLField(max_length=500, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -113,6 +118,25 @@ class Release(models.Model):
 
     def __str__(self) -> str:
         return self.version
+
+
+class Deploy(models.Model):
+    """A deploy of a release to an environment, reported through the Web API (sentry-cli)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="deploys")
+    environment = models.CharField(max_length=64)
+    name = models.CharField(max_length=250, blank=True, default="")
+    url = models.URLField(max_length=500, blank=True, default="")
+    date_started = models.DateTimeField(null=True, blank=True)
+    date_finished = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["release", "date_finished"], name="deploy_release_finished")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} to {self.environment}"
 
 
 class IssueActivity(models.Model):

@@ -10,8 +10,11 @@ metadata is ignored — as in semver.org's precedence rules.
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cmp_to_key
 
-from issues.models import Release
+from django.db.models import Count
+
+from issues.models import Deploy, Issue, Release
 
 _SEMVER = re.compile(
     r"^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$"
@@ -72,3 +75,23 @@ def record_releases(
         for release in Release.objects.filter(project_id=project_id, version__in=new):
             known[release.version] = release
     return known, new
+
+
+def releases_overview(project_id: int) -> list[Release]:
+    """The project's releases, newest first, each with `deploys` (newest first) and
+    `new_issues` (Issues first seen in it): three queries whatever the number of releases."""
+    releases = list(Release.objects.filter(project_id=project_id)[:1000])
+    new_issues = dict(
+        Issue.objects.filter(project_id=project_id, first_release__in=[r.version for r in releases])
+        .values_list("first_release")
+        .annotate(n=Count("pk"))
+    )
+    deploys: dict[int, list[Deploy]] = {}
+    for deploy in Deploy.objects.filter(release__in=releases).order_by("-date_finished"):
+        deploys.setdefault(deploy.release_id, []).append(deploy)
+    for release in releases:
+        release.new_issues = new_issues.get(release.version, 0)
+        release.deploy_list = deploys.get(release.pk, [])
+    # Newest first, in the order of is_older (semantic version, else first seen).
+    newest_first = cmp_to_key(lambda a, b: -1 if is_older(b, a) else 1 if is_older(a, b) else 0)
+    return sorted(releases, key=newest_first)

@@ -192,3 +192,16 @@ def projects_overview(projects: QuerySet[Project]) -> list[Project]:
     for project in rows:
         project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)
     return rows
+
+
+def issue_page_after(
+    project: Project, search: IssueSearch, state: str, sort: str, cursor: str, limit: int
+) -> tuple[list[Issue], str | None]:
+    """A page of Issues for the Web API (no sparklines): the rows and the next page's cursor."""
+    issues = apply_search(Issue.objects.filter(project=project), search, project.pk)
+    issues = filter_state(issues, search.state or state).order_by(f"-{sort}", "-pk")
+    if cursor:
+        issues = _after_cursor(issues, sort, cursor)
+    rows = list(issues[: limit + 1])
+    next_cursor = _cursor_value(rows[limit - 1], sort) if len(rows) > limit else None
+    return rows[:limit], next_cursor

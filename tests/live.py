@@ -234,9 +234,12 @@ class LiveStack:
         *,
         project_id: int | None = None,
         public_key: str | None = None,
+        team: str | None = None,
     ) -> tuple[int, str]:
         """Create a project with one key through the real command; returns (id, dsn)."""
         args = ["createproject", name or f"p-{uuid.uuid4().hex[:8]}"]
+        if team is not None:
+            args += ["--team", team]
         if project_id is not None:
             args += ["--id", str(project_id)]
         if public_key is not None:
