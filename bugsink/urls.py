@@ -3,12 +3,15 @@ from django.urls import include, path
 
 from bugsink.views import favicon
 from projects.password_reset import PasswordResetView
+from signin.views import LoginView
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
+    path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include("signin.urls")),
     path("", include("projects.urls")),
     path("", include("issues.urls")),
 ]
