@@ -2,8 +2,8 @@
 
 Counted from the audit log: the failed sign-ins of one login name since its last successful
 sign-in (at most a day back), and of one address in the last day. Once a count reaches its
-threshold the key is locked for LOGIN_LOCKOUT_SECONDS after the latest failure; every further
-threshold's worth of failures doubles that (capped at a day). A locked attempt is refused
+threshold the key is locked for LOGIN_LOCKOUT_SECONDS after the latest failure, and every failure
+after that (one per expired lock) doubles the lock, up to a day. A locked attempt is refused
 without the password being checked and is logged as such, not as one more failure, so the lock
 always ends: the right password works again once it has expired.
 """
@@ -34,8 +34,8 @@ def _lock_from(failures: list[datetime], threshold: int) -> datetime | None:
     """`failures` newest first: when the lock they cause ends, or None when they cause none."""
     if threshold <= 0 or len(failures) < threshold:
         return None
-    rounds = len(failures) // threshold
-    duration = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS) * (2 ** min(rounds - 1, 16))
+    doublings = min(len(failures) - threshold, 16)
+    duration = timedelta(seconds=settings.LOGIN_LOCKOUT_SECONDS) * (2**doublings)
     return failures[0] + min(duration, MAX_LOCK)
 
 
