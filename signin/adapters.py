@@ -66,8 +66,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return True  # the first single sign-on of a person creates their account
 
     def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
-        if sociallogin.is_existing:
-            return
+        if sociallogin.is_existing or sociallogin.state.get("process") == "connect":
+            return  # a known link, or a signed-in user linking their own provider account
         email = (sociallogin.user.email or "").strip()
         if not email:
             return
