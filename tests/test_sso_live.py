@@ -100,6 +100,7 @@ def page(browser, sso):
 def start_sso(page, op: OpenIdProvider, label: str, username: str) -> None:
     """From the tracker's login page through the provider's login form and consent page."""
     page.goto("/accounts/login/")
+    screenshot(page, "sso-login-page")
     page.get_by_role("button", name=f"Sign in with {label}").click()
     # The provider asks for a password unless this browser is still signed in there.
     page.wait_for_selector("#op-login, input[name=allow]")
