@@ -13,6 +13,7 @@ import json
 import re
 import uuid
 
+import pyotp
 import pytest
 
 from tests.conftest import stack_kind
@@ -242,3 +243,49 @@ def test_tampered_state_is_refused(sso, page):
     page.click("input[name=allow]")
     assert_refused(page, stack, "did not start in this browser", before)
     assert users_with_email(stack, "eve@example.com") == []
+
+
+def test_totp_enrolment_and_a_recovery_code_in_the_browser(sso, page):
+    """allauth's second-factor pages in the site's frame and under its CSP: the QR code and the
+    secret show, a pyotp code turns TOTP on, and a recovery code signs in once."""
+    stack, _ = sso
+    username, password = f"totp-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex
+    stack.manage("createuser", username, password)
+
+    def password_login() -> None:
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.get_by_role("button", name="Log in", exact=True).click()
+
+    password_login()
+    page.wait_for_url(f"{stack.base_url}/")
+    page.get_by_role("link", name="Two-factor").click()
+    page.goto("/accounts/2fa/totp/activate/")
+    page.fill("input[name=password]", password)  # a change of second factor: password again
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_selector("#authenticator_secret")
+    assert page.locator("img[alt]").first.evaluate("img => img.naturalWidth > 0")  # the QR code
+    screenshot(page, "totp-activate")
+    secret = page.input_value("#authenticator_secret")
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_selector("#recovery_codes")
+    codes = page.input_value("#recovery_codes").split()
+    assert len(codes) == 10
+    sign_out(page)
+
+    password_login()
+    page.wait_for_selector("input[name=code]")  # the password alone is not enough
+    page.fill("input[name=code]", codes[0])
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_url(f"{stack.base_url}/")
+    sign_out(page)
+
+    password_login()
+    page.fill("input[name=code]", codes[0])  # used: refused
+    page.locator("main button[type=submit]").first.click()
+    page.wait_for_selector("input[name=code]")
+    assert page.get_by_role("button", name="Log out").count() == 0
+    methods = [row[1] for row in audit(stack, "signed_in") if row[0] == username]
+    assert methods == ["password", "password+recovery_codes"]
