@@ -351,7 +351,6 @@ ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = False  # existing installs may hold two users with one address
-ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
 SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by email is ours: verified email only
 SOCIALACCOUNT_LOGIN_ON_GET = False  # the login buttons POST (a GET only asks to confirm)

@@ -1,9 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from bugsink.views import favicon
 from projects.password_reset import PasswordResetView
 from signin.views import LoginView
+
+# The admin's own login would skip the second factor and the SSO-only rule: it sends to ours.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),

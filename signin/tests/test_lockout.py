@@ -100,13 +100,11 @@ def test_unknown_names_lock_like_known_ones(client, settings):
     assert b"this account is locked" in attempt(client, "ghost", "x").content
 
 
-def test_the_admin_login_is_locked_too(client, settings):
-    settings.LOGIN_LOCKOUT_FAILURES = 2
-    get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
-    for _ in range(2):
-        client.post(reverse("admin:login"), {"username": "root", "password": "no"})
-    client.post(reverse("admin:login"), {"username": "root", "password": PASSWORD})
-    assert client.get(reverse("admin:index")).status_code == 302  # back to the login
+def test_the_admin_login_is_the_sites_login(client):
+    """So the lockout, SSO-only mode and the second factor hold for the admin too."""
+    response = client.post(reverse("admin:login"), {"username": "root", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login") + "?next=%2Fadmin%2Flogin%2F"
 
 
 def test_superusers_read_the_audit_log_in_the_admin(client, settings):

@@ -84,7 +84,7 @@ def test_sessions_page_lists_and_ends_the_other_sessions(settings):
     laptop.post(reverse("usersessions_list"))
     assert phone.get(reverse("project-list")).status_code == 302  # signed out
     assert laptop.get(reverse("project-list")).status_code == 200
-    assert user.is_authenticated
+    assert AuditEvent.objects.filter(user=user, kind="signed_in").count() == 2
 
 
 def test_team_rules_move_memberships_and_leave_other_teams_alone():
