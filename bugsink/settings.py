@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # allauth's sessions page
     "projects",
     "events",
     "issues",
@@ -93,6 +94,13 @@ INSTALLED_APPS = [
     "api",
     # django-ninja's own static files (the API docs page), served locally: no CDN, CSP-clean.
     "ninja",
+    "signin",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
+    "allauth.usersessions",
 ]
 
 MIDDLEWARE = [
@@ -104,6 +112,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "signin.mfa_required.MfaRequiredForAdminsMiddleware",
 ]
 
 ROOT_URLCONF = "bugsink.urls"
@@ -378,3 +389,53 @@ CELERY_BEAT_SCHEDULE["evict-events"] = {
 # chunk-upload request; above them the API answers 413 or an assemble error, never a 500.
 API_UPLOAD_MAX_FILE_BYTES = env_int("API_UPLOAD_MAX_FILE_BYTES", 64 * 1024 * 1024)
 API_UPLOAD_MAX_REQUEST_BYTES = env_int("API_UPLOAD_MAX_REQUEST_BYTES", 32 * 1024 * 1024)
+# --- Sign-in: single sign-on, second factor, lockout (signin/, docs/sso.md) ---------------------
+# django-allauth does OpenID Connect (discovery, state, PKCE, token checks), TOTP with recovery
+# codes and the sessions page; our signin app adds the lockout, the audit log, SSO-only mode,
+# team mapping and "second factor required for admins".
+from signin.oidc_config import configured_providers  # noqa: E402
+
+AUTHENTICATION_BACKENDS = ["signin.backends.PasswordBackend"]
+OIDC_PROVIDERS = configured_providers(
+    env_str("OIDC_PROVIDERS"),
+    {
+        "id": env_str("OIDC_PROVIDER_ID"),
+        "label": env_str("OIDC_BUTTON_LABEL"),
+        "server_url": env_str("OIDC_SERVER_URL"),
+        "client_id": env_str("OIDC_CLIENT_ID"),
+        "client_secret": env_str("OIDC_CLIENT_SECRET"),
+        "scopes": env_str("OIDC_SCOPES"),
+        "groups_claim": env_str("OIDC_GROUPS_CLAIM"),
+        "team_rules": env_str("OIDC_TEAM_RULES"),
+    },
+)
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": [provider.allauth_app() for provider in OIDC_PROVIDERS],
+    }
+}
+# Password sign-in for superusers only (the break-glass way in); everyone else uses SSO.
+SSO_ONLY = env_bool("SSO_ONLY", False)
+ACCOUNT_ADAPTER = "signin.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "signin.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False  # existing installs may hold two users with one address
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # linking by email is ours: verified email only
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the login buttons POST (a GET only asks to confirm)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env_int("OIDC_TIMEOUT", 10)
+# Addresses: X-Forwarded-For is believed for this many proxies in front of the server.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Bugsink")
+MFA_REQUIRED_FOR_ADMINS = env_bool("MFA_REQUIRED_FOR_ADMINS", False)
+USERSESSIONS_TRACK_ACTIVITY = False  # one write per page otherwise; sign-in time is kept
+# Lockout with backoff (signin/lockout.py): failed password sign-ins per login name since its
+# last success, and per client address, within a day.
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 20)
+LOGIN_LOCKOUT_IP_FAILURES = env_int("LOGIN_LOCKOUT_IP_FAILURES", 100)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)

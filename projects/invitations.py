@@ -27,6 +27,7 @@ from projects.access import is_team_admin, team_for
 from projects.forms import InviteForm
 from projects.models import INVITATION_DAYS, Invitation, TeamMembership
 from projects.team_views import team_page_context
+from signin.sso import sso_buttons
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,16 @@ def _open_invitation(token: str) -> Invitation:
         raise Http404("This invitation is invalid, used or expired.") from None
 
 
+def _joined_by_sso(user, token: str) -> Invitation | None:
+    """The invitation, when a single sign-on just accepted it for this user (by their verified
+    email) on the way back to this page."""
+    return (
+        Invitation.objects.select_related("team")
+        .filter(token=token, accepted_at__isnull=False, team__memberships__user=user)
+        .first()
+    )
+
+
 @transaction.atomic
 def _accept(invitation: Invitation, user) -> None:
     TeamMembership.objects.get_or_create(
@@ -104,6 +115,9 @@ def _accept(invitation: Invitation, user) -> None:
 
 
 def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    if request.user.is_authenticated and (joined := _joined_by_sso(request.user, token)):
+        messages.success(request, f"You joined {joined.team.name}.")
+        return redirect("project-list")
     invitation = _open_invitation(token)
     if request.user.is_authenticated:
         if request.method == "POST":
@@ -111,6 +125,11 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             messages.success(request, f"You joined {invitation.team.name}.")
             return redirect("project-list")
         return render(request, "projects/invitation.html", {"invitation": invitation})
+    # Single sign-on returns here signed in (the invitation then joins as above); in SSO-only
+    # mode it is the only way: no password account is made.
+    context = {"invitation": invitation, "sso_buttons": sso_buttons(request, request.path)}
+    if settings.SSO_ONLY:
+        return render(request, "projects/invitation.html", context)
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
@@ -118,6 +137,6 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             user.email = invitation.email
             user.save()
             _accept(invitation, user)
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
         return redirect("project-list")
-    return render(request, "projects/invitation.html", {"invitation": invitation, "form": form})
+    return render(request, "projects/invitation.html", {**context, "form": form})

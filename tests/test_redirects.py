@@ -252,6 +252,21 @@ def _(c, w, e):
     return post(signed_in(c, w.superuser), reverse("admin:logout"), e)
 
 
+@case("re-authentication")
+def _(c, w, e):
+    return post(signed_in(c, w.admin), reverse("account_reauthenticate"), e, {"password": PASSWORD})
+
+
+@case("end other sessions")
+def _(c, w, e):
+    return post(signed_in(c, w.admin), reverse("usersessions_list"), e)
+
+
+@case("second-factor step")
+def _(c, w, e):
+    return post(c, reverse("mfa_authenticate"), e, {"code": "123456"})
+
+
 # Logging out with an unusable `next` shows the "logged out" page instead of redirecting.
 MAY_ANSWER_200 = {"logout", "admin logout"}
 
