@@ -17,6 +17,7 @@ without any pays nothing more; with files, one query per distinct event shape pe
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -41,19 +42,18 @@ class BatchSymbolicator:
         self.project_id = project_id
         self._version: tuple[int, int] | None | bool = False  # False: not asked yet
 
+    def version(self) -> tuple[int, int] | None:
+        """The project's file-index version (None: no files), asked once per batch."""
+        if self._version is False:
+            self._version = index_version(self.project_id)
+        return self._version  # type: ignore[return-value]
+
     def symbolicate(self, event: NormalizedEvent, debug_meta: object) -> None:
         """Symbolicate the event's frames in place; never raises for anything in the event."""
         if event.platform not in JS_PLATFORMS:
             return
-        if self._version is False:
-            self._version = index_version(self.project_id)
-        if self._version is None and event.platform != "javascript":
-            # Nothing uploaded: nothing to look up. Browser code is minified as a rule, so a
-            # browser event still says which maps are missing (no query); a Node app mostly
-            # runs its sources as written, and would only collect noise.
-            return
         try:
-            _EventSymbolication(self.project_id, self._version, event, debug_meta).run()
+            _EventSymbolication(self, event, debug_meta).run()
         except Exception as exc:  # a bug here must cost the frames, never the event
             logger.exception("symbolication of event %s failed", event.event_id)
             event.errors.append(
@@ -72,7 +72,11 @@ def _debug_ids(debug_meta: object) -> dict[str, str]:
             continue
         code_file, debug_id = image.get("code_file"), image.get("debug_id")
         if isinstance(code_file, str) and isinstance(debug_id, str) and len(debug_id) <= 64:
-            found[code_file] = debug_id.strip().lower()
+            try:
+                # Stored canonically (store._debug_id); SDKs may send upper case or no hyphens.
+                found[code_file] = str(uuid.UUID(debug_id.strip()[:36]))
+            except ValueError:
+                continue
     return found
 
 
@@ -87,14 +91,11 @@ def _frame_url(frame: dict[str, Any]) -> str | None:
 
 class _EventSymbolication:
     def __init__(
-        self,
-        project_id: int,
-        version: tuple[int, int] | None,
-        event: NormalizedEvent,
-        debug_meta: object,
+        self, batch: BatchSymbolicator, event: NormalizedEvent, debug_meta: object
     ) -> None:
-        self.project_id = project_id
-        self.version = version
+        self.batch = batch
+        self.project_id = batch.project_id
+        self.version: tuple[int, int] | None = None
         self.event = event
         self.release = event.release or ""
         self.dist = event.dist or ""
@@ -121,6 +122,12 @@ class _EventSymbolication:
                 if url is not None:
                     urls.add(url)
         if not urls:
+            return  # no minified positions in this event: nothing to ask about
+        self.version = self.batch.version()
+        if self.version is None and self.event.platform != "javascript":
+            # Nothing uploaded: nothing to look up. Browser code is minified as a rule, so a
+            # browser event still says which maps are missing (no query); a Node app mostly
+            # runs its sources as written, and would only collect noise.
             return
         debug_ids = frozenset(self.debug_ids[url] for url in urls if url in self.debug_ids)
         if self.version is None:

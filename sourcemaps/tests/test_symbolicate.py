@@ -160,7 +160,8 @@ def test_events_without_javascript_or_projects_without_maps_cost_no_lookup():
     browser = [d for d in stored(project) if d["platform"] == "javascript"]
     assert len(browser) == 5
     assert all(
-        notes(d) == [
+        notes(d)
+        == [
             "no source map for http://127.0.0.1:47801/static/debugid/app.min.js or debug ID "
             f"{DEBUG_ID} in release myapp-web@1.0.0"
         ]
@@ -360,3 +361,37 @@ def test_issue_page_shows_original_and_minified_frames_and_notes(client):
         "no source map for http://127.0.0.1:47801/static/app.min.js in release myapp-web@1.0.0"
         in page
     )
+
+
+def test_debug_ids_match_whatever_their_spelling():
+    project = make_project()
+    store_artifact_bundle(project, real_bundle())
+    event = captured(DEBUGID_DIR)
+    event["debug_meta"]["images"][0]["debug_id"] = DEBUG_ID.upper().replace("-", "")
+    event["release"] = None
+    spool(project.pk, event)
+    digest_pending(project.pk)
+    assert main_frames(stored(project)[0])[-1]["function"] == "formatPrice"
+
+
+def test_parsed_map_cache_is_bounded_by_bytes():
+    """Two maps that do not fit together evict each other; one that fits stays parsed."""
+    from sourcemaps.cache import ParsedMaps, StoredFile
+
+    project = make_project()
+    data = (PLAIN_DIR / "artifacts" / "app.min.js.map").read_bytes()
+    files = []
+    for index in range(2):
+        stored_file = store_release_file(project, data, f"~/{index}/app.min.js.map", RELEASE)
+        files.append(StoredFile(stored_file.pk, stored_file.name, stored_file.storage_name,
+                                stored_file.size, ()))  # fmt: skip
+    small = ParsedMaps(max_bytes=len(data) + 10)
+    for _ in range(3):
+        for file in files:
+            assert small.get(file, None).cache is not None
+    assert small.parses == 6
+    roomy = ParsedMaps(max_bytes=3 * len(data))
+    for _ in range(3):
+        for file in files:
+            roomy.get(file, None)
+    assert roomy.parses == 2
