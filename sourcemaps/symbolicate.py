@@ -104,8 +104,14 @@ class _EventSymbolication:
         self.files: EventFiles | None = None
 
     def stacktraces(self) -> list[dict[str, Any]]:
-        found = [exc for exc in self.event.exceptions if exc.get("stacktrace")]
-        found += [thread for thread in self.event.threads if thread.get("stacktrace")]
+        """Exceptions and threads with frames, each frame list once (a shared one would be
+        symbolicated twice, the second time from already original positions)."""
+        found, seen = [], set()
+        for holder in [*self.event.exceptions, *self.event.threads]:
+            frames = (holder.get("stacktrace") or {}).get("frames")
+            if frames and id(frames) not in seen:
+                seen.add(id(frames))
+                found.append(holder)
         return found
 
     def run(self) -> None:
