@@ -289,9 +289,12 @@ def _apply(
 
 
 def _short_source(src: str) -> str:
-    """`webpack://app/./src/a.js` -> `./src/a.js`; other names as they are."""
+    """The source's name as shown: `webpack://app/./src/a.js` and `../../src/a.js` are
+    `src/a.js` (the build directory's relative steps say nothing about the code)."""
     if src.startswith("webpack://"):
         rest = src[len("webpack://") :]
         slash = rest.find("/")
-        return rest[slash + 1 :] if slash >= 0 else rest
-    return src
+        src = rest[slash + 1 :] if slash >= 0 else rest
+    while src.startswith(("./", "../")):
+        src = src[src.index("/") + 1 :]
+    return src or "?"

@@ -271,7 +271,8 @@ def test_map_pointing_outside_its_sources():
     assert digest_pending(project.pk) == 2
     first, second = stored(project)
     frame = main_frames(first)[-1]
-    assert frame["filename"] == "../../../../etc/passwd"
+    assert frame["filename"] == "etc/passwd"
+    assert frame["abs_path"] == "http://127.0.0.1:47801/etc/passwd"  # a name, never a file read
     assert frame["context_line"] is None and frame["pre_context"] == []
     assert "root:" not in json.dumps(first)
     assert main_frames(second)[-1]["function"] == "n"
@@ -395,3 +396,19 @@ def test_parsed_map_cache_is_bounded_by_bytes():
         for file in files:
             roomy.get(file, None)
     assert roomy.parses == 2
+
+
+@pytest.mark.parametrize(
+    "src, shown",
+    [
+        ("webpack://shop/./src/cart.js", "src/cart.js"),
+        ("../../src/app.js", "src/app.js"),
+        ("./app.js", "app.js"),
+        ("https://cdn.example.com/x.js", "https://cdn.example.com/x.js"),
+        ("../", "?"),
+    ],
+)
+def test_source_names_as_shown(src, shown):
+    from sourcemaps.symbolicate import _short_source
+
+    assert _short_source(src) == shown
