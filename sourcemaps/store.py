@@ -330,6 +330,4 @@ def _files_removed_on_failure(saved: list[str]) -> Iterator[None]:
 
 
 def _delete(file: SourceFile) -> None:
-    name = file.storage_name
-    file.delete()
-    transaction.on_commit(lambda: storages["sourcemaps"].delete(name))
+    file.delete()  # its stored bytes go too (models._remove_stored_file)
