@@ -7,6 +7,7 @@ does (projects/access.py): anything else answers 404, like an organization or pr
 not exist. A token never reaches further than its owner.
 """
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -41,7 +42,7 @@ def require_scope(request: HttpRequest, *scopes: str) -> ApiToken:
     return token
 
 
-def teams_of(token: ApiToken):
+def teams_of(token: ApiToken) -> QuerySet[Team]:
     """The teams (organizations) the token's owner belongs to; every team for a superuser."""
     if is_superuser(token.user):
         return Team.objects.all()
@@ -55,7 +56,7 @@ def team_for(token: ApiToken, org_slug: str) -> Team:
     return team
 
 
-def projects_of(token: ApiToken, team: Team | None = None):
+def projects_of(token: ApiToken, team: Team | None = None) -> QuerySet[Project]:
     projects = visible_projects(token.user)
     return projects if team is None else projects.filter(team=team)
 

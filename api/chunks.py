@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import Storage, storages
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
@@ -30,7 +30,7 @@ STALE_CHUNK_AGE = timedelta(days=1)
 CHECKSUM_RE = re.compile(r"^[0-9a-f]{40}$")
 
 
-def _storage():
+def _storage() -> Storage:
     # The storage uploaded source maps go to (sourcemaps app, STORAGES["sourcemaps"]): chunks
     # are their raw material, and live wherever they will.
     return storages["sourcemaps"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from api.serialize import iso
 from issues.models import Deploy, Issue, Release
+from issues.state import fix_in_new_release
 from projects.models import Project
 
 
@@ -27,6 +28,8 @@ def create(projects: list[Project], version: str, fields: dict) -> tuple[list[Re
             project=project, version=version, defaults={"first_seen": now}
         )
         made = made or created
+        if created:
+            fix_in_new_release(project.pk, version)
         update(release, fields)
         rows.append(release)
     return rows, made

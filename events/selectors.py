@@ -1,5 +1,7 @@
 """Reads the event pages make: an Issue's events, newest first, a page at a time."""
 
+from datetime import datetime
+
 from django.db.models import Q, QuerySet, Subquery
 
 from events.models import Event
@@ -28,3 +30,23 @@ def _older_than(events: QuerySet[Event], pk: int) -> QuerySet[Event]:
     return events.filter(received_at__lte=anchor).filter(
         Q(received_at__lt=anchor) | Q(received_at=anchor, pk__lt=pk)
     )
+
+
+def project_events_page(project_id: int, cursor: str, limit: int) -> tuple[list[Event], str | None]:
+    """A page of the project's events (without documents), newest first, after `cursor`
+    (`<received_at ISO>|<pk>` of the last row of the page before), and the next cursor."""
+    events = Event.objects.filter(project_id=project_id).order_by("-received_at", "-pk")
+    if cursor:
+        try:
+            raw_at, raw_pk = cursor.rsplit("|", 1)
+            at, pk = datetime.fromisoformat(raw_at), int(raw_pk)
+        except ValueError:
+            pass  # a cursor we did not make: the first page
+        else:
+            events = events.filter(received_at__lte=at).filter(
+                Q(received_at__lt=at) | Q(received_at=at, pk__lt=pk)
+            )
+    rows = list(events.defer("data")[: limit + 1])
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = f"{last.received_at.isoformat()}|{last.pk}" if last is not None else None
+    return rows[:limit], next_cursor

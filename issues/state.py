@@ -107,6 +107,27 @@ class IssueStateManager:
         _transition(issue, user, "unmuted", {})
 
 
+def fix_in_new_release(project_id: int, version: str) -> list[int]:
+    """A release created outside digestion (the Web API: `sentry-cli releases new`) is "the next
+    release" of the Issues resolved by next release, as digestion's first sight of one would be:
+    they are fixed in it from now on. Returns their ids."""
+    with transaction.atomic():
+        lock_project(project_id)
+        waiting = Issue.objects.filter(
+            project_id=project_id, is_resolved=True, is_resolved_by_next_release=True
+        )
+        ids = list(waiting.values_list("pk", flat=True))
+        if ids:
+            Issue.objects.filter(pk__in=ids).update(
+                is_resolved_by_next_release=False, fixed_in_release=version
+            )
+            IssueActivity.objects.bulk_create(
+                IssueActivity(issue_id=i, kind="fixed_in_release", details={"release": version})
+                for i in ids
+            )
+    return ids
+
+
 def _transition(
     issue: Issue, user, kind: str, details: dict, *, locked: bool = False, **state
 ) -> None:

@@ -3,12 +3,12 @@
 # tests run both (2.x has the legacy release-file commands, 3.x only debug-ID artifact bundles).
 # PyPI's sentry-cli package ships the real binary; it goes into a directory of its own under
 # .venv so the two versions never overwrite each other. Prints the binary's path.
-# Sourced by ./test (ensure_sentry_cli3), or run directly: scripts/sentry_cli.sh
+# Sourced by ./test from the repository root (ensure_sentry_cli3), or run directly:
+# scripts/sentry_cli.sh
 SENTRY_CLI3_VERSION="3.8.2"
 
 ensure_sentry_cli3() {
-    local root
-    root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+    local root="${1:-$(pwd)}"
     local target="$root/.venv/sentry-cli-$SENTRY_CLI3_VERSION"
     local binary="$target/bin/sentry-cli"
     if [ ! -x "$binary" ]; then
@@ -18,7 +18,7 @@ ensure_sentry_cli3() {
     echo "$binary"
 }
 
-if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+if [ "$(basename "$0")" = "sentry_cli.sh" ]; then
     set -euo pipefail
-    ensure_sentry_cli3
+    ensure_sentry_cli3 "$(cd "$(dirname "$0")/.." && pwd)"
 fi

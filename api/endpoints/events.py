@@ -10,7 +10,7 @@ from api.auth import issue_for, project_for, require_scope
 from api.event_json import event_json
 from api.pagination import set_link_header
 from events.models import Event
-from events.selectors import issue_events_page
+from events.selectors import issue_events_page, project_events_page
 from issues.models import Issue
 
 router = Router(tags=["events"])
@@ -88,3 +88,18 @@ def project_event(request: HttpRequest, org: str, project: str, event_id: str) -
     if event is None:
         raise HttpError(404, "event not found")
     return event_json(event, target)
+
+
+@router.get("/projects/{org}/{project}/events/", summary="A project's events, newest first")
+def project_events(
+    request: HttpRequest, response: HttpResponse, org: str, project: str,
+    cursor: str = "", limit: int = 50, full: bool = False,
+) -> list[dict]:  # fmt: skip
+    token = require_scope(request, *READ)
+    target = project_for(token, org, project)
+    rows, next_cursor = project_events_page(target.pk, cursor, max(1, min(limit, 100)))
+    if full:  # the page query leaves the documents out
+        by_pk = Event.objects.in_bulk([e.pk for e in rows])
+        rows = [by_pk[e.pk] for e in rows]
+    set_link_header(request, response, next_cursor)
+    return [event_json(e, target, with_document=full) for e in rows]

@@ -43,8 +43,8 @@ def issue_list(
     if sort is None:
         raise HttpError(400, f"sort must be one of {', '.join(SORTS)}")
     limit = max(1, min(params.limit, 100))
-    # The UI's search language; with no `is:` term, every state (Sentry's default query says
-    # `is:unresolved`, which our language reads as open).
+    # The UI's search language. The default query is Sentry's, `is:unresolved` (our "open");
+    # a query without an `is:` term searches Issues in every state.
     search = parse_search(params.query)
     rows, next_cursor = issue_page_after(target, search, "all", sort, params.cursor, limit)
     set_link_header(request, response, next_cursor)

@@ -8,6 +8,7 @@ Release rows (api/releases.py).
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 
@@ -17,6 +18,7 @@ from api.auth import project_for, projects_of, require_scope, team_for
 from issues.models import Deploy
 from projects.models import Project, Team
 
+MAX_PROJECTS = 100  # projects named in one request
 router = Router(tags=["releases"])
 
 READ = ("project:read", "project:releases")
@@ -25,7 +27,7 @@ WRITE = ("project:releases",)
 
 class NewRelease(Schema):
     version: str = Field(min_length=1, max_length=250)
-    projects: list[str] = []
+    projects: list[str] = Field([], max_length=MAX_PROJECTS)
     url: str | None = Field(None, max_length=500)
     dateStarted: datetime | None = None  # noqa: N815 - Sentry's field names
     dateReleased: datetime | None = None  # noqa: N815
@@ -34,7 +36,7 @@ class NewRelease(Schema):
 
 class UpdatedRelease(Schema):
     version: str | None = Field(None, max_length=250)
-    projects: list[str] | None = None
+    projects: list[str] | None = Field(None, max_length=MAX_PROJECTS)
     url: str | None = Field(None, max_length=500)
     dateStarted: datetime | None = None  # noqa: N815
     dateReleased: datetime | None = None  # noqa: N815
@@ -48,7 +50,7 @@ class NewDeploy(Schema):
     url: str | None = Field(None, max_length=500)
     dateStarted: datetime | None = None  # noqa: N815
     dateFinished: datetime | None = None  # noqa: N815
-    projects: list[str] | None = None
+    projects: list[str] | None = Field(None, max_length=MAX_PROJECTS)
 
 
 def _check_version(version: str) -> str:
@@ -219,8 +221,8 @@ def deploy_create(request: HttpRequest, org: str, version: str, body: NewDeploy)
         "name": body.name or "",
         "url": body.url or "",
         "date_started": body.dateStarted,
+        # One moment for every project's row: they are one deploy (listed once).
+        "date_finished": body.dateFinished or timezone.now(),
     }
-    if body.dateFinished is not None:
-        fields["date_finished"] = body.dateFinished
     deploys = [Deploy.objects.create(release=row, **fields) for row in rows]
     return Status(201, serialize.deploy(deploys[0]))

@@ -17,6 +17,8 @@ from api.assemble import assemble, check_checksums, target_key
 from api.auth import projects_of, require_scope, team_for
 from api.releases import create, releases_of
 
+MAX_PROJECTS = 100  # projects named in one request
+MAX_CHUNKS = 10_000  # far above what API_UPLOAD_MAX_FILE_BYTES allows; bounds the body
 router = Router(tags=["uploads"])
 UPLOAD = ("project:releases",)
 
@@ -51,15 +53,15 @@ def chunk_upload(request: HttpRequest, org: str) -> dict:
 
 class AssembleBundle(Schema):
     checksum: str = Field(max_length=64)
-    chunks: list[str] = []
-    projects: list[str] = []
+    chunks: list[str] = Field([], max_length=MAX_CHUNKS)
+    projects: list[str] = Field([], max_length=MAX_PROJECTS)
     version: str | None = Field(None, max_length=250)
     dist: str | None = Field(None, max_length=64)
 
 
 class AssembleReleaseFiles(Schema):
     checksum: str = Field(max_length=64)
-    chunks: list[str] = []
+    chunks: list[str] = Field([], max_length=MAX_CHUNKS)
 
 
 @router.post("/organizations/{org}/artifactbundle/assemble/", summary="Assemble a bundle")

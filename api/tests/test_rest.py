@@ -165,3 +165,22 @@ def test_events_latest_and_event_detail(client, project, reader, outsider):
     stranger = bearer(token_for(outsider, "event:read"))
     assert client.get(url, **stranger).status_code == 404
     assert client.get(f"/api/0/issues/{issue.pk}/events/latest/", **stranger).status_code == 404
+
+
+def test_project_events_pages(client, project, reader):
+    ids = [uuid.uuid4().hex for _ in range(5)]
+    for event_id in ids:
+        ingest(project, _error("KeyError", event_id=event_id))
+    url, seen = f"/api/0/projects/{project.team.slug}/{project.slug}/events/?limit=2", []
+    while url:
+        response = client.get(url, **reader)
+        assert response.status_code == 200
+        seen += [e["eventID"] for e in response.json()]
+        target, results = re.search(
+            r'<([^>]+)>; rel="next"; results="(\w+)"', response["Link"]
+        ).groups()
+        url = target.replace("http://testserver", "") if results == "true" else None
+    assert seen == list(reversed(ids))
+    full = client.get(url or f"/api/0/projects/{project.team.slug}/{project.slug}/events/?full=1",
+                      **reader).json()  # fmt: skip
+    assert full[0]["entries"] and full[0]["eventID"] == ids[-1]

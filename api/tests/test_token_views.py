@@ -81,3 +81,21 @@ def test_revoke_own_token_only(member_client, member, outsider):
 def test_token_pages_need_a_sign_in(client, db):
     response = client.get(reverse("api-tokens"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_superusers_revoke_tokens_in_the_admin_without_seeing_them(client, member):
+    from django.contrib.auth import get_user_model
+
+    token = token_for(member, "event:read")
+    row = ApiToken.objects.get(user=member)
+    get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
+    client.login(username="root", password=PASSWORD)
+    change = f"/admin/api/apitoken/{row.pk}/change/"
+    page = client.get(change).content.decode()
+    assert row.prefix in page and row.token_hash not in page and token not in page
+    assert client.get("/admin/api/apitoken/add/").status_code == 403
+    response = client.post(change, {"name": row.name, "expires_at_0": "", "expires_at_1": ""})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert not row.is_enabled  # the unticked box revoked it
+    assert client.get("/api/0/", **bearer(token)).status_code == 401

@@ -231,3 +231,38 @@ def test_release_file_upload_refusals(client, project, uploader, settings):
         url, {"name": "~/b.js", "file": SimpleUploadedFile("b.js", b"x" * 100_000)}, **uploader
     )
     assert big.status_code == 413
+
+
+def test_organization_release_files_list_download_delete(client, project, uploader, member):
+    org = f"/api/0/organizations/{project.team.slug}/releases/"
+    body = orjson.dumps({"version": "web@2", "projects": [project.slug]})
+    assert client.post(org, body, "application/json", **uploader).status_code == 201
+    files = f"{org}web@2/files/"
+    content = b"console.log(1)\n"
+    created = client.post(
+        files,
+        {"name": "~/a.js", "dist": "7", "header": ["Sourcemap: a.js.map"],
+         "file": SimpleUploadedFile("a.js", content)},
+        **uploader,
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    file_id = created.json()["id"]
+    listed = client.get(files, {"checksum": sha1(content)}, **uploader).json()
+    assert [(f["name"], f["dist"], f["headers"]) for f in listed] == [
+        ("~/a.js", "7", {"Sourcemap": "a.js.map"})
+    ]
+    assert client.get(files, {"checksum": sha1(b"other")}, **uploader).json() == []
+    download = client.get(f"{files}{file_id}/", {"download": "1"}, **uploader)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == content
+    assert "attachment" in download["Content-Disposition"]
+    assert client.delete(f"{files}{file_id}/", **uploader).status_code == 204
+    assert client.get(f"{files}{file_id}/", **uploader).status_code == 404
+    assert client.get(f"{org}web@9/files/", **uploader).status_code == 404
+
+
+def test_too_many_projects_or_chunks_are_400(client, project, uploader):
+    base = {"checksum": sha1(b"x"), "chunks": [sha1(b"x")], "projects": [project.slug]}
+    many_projects = _assemble(client, project, uploader, {**base, "projects": ["p"] * 101})
+    assert many_projects.status_code == 400
+    many_chunks = _assemble(client, project, uploader, {**base, "chunks": [sha1(b"x")] * 10_001})
+    assert many_chunks.status_code == 400
