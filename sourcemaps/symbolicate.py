@@ -32,6 +32,7 @@ logger = logging.getLogger("bugsink.sourcemaps")
 JS_PLATFORMS = frozenset({"javascript", "node"})
 _CONTEXT_LINES = 5
 _MAX_NOTES = 20
+_MAX_MAPS_PER_EVENT = 20  # distinct source maps one event may need
 _NOT_A_FILE = ("<", "[", "node:", "internal/", "native")
 
 
@@ -101,6 +102,7 @@ class _EventSymbolication:
         self.dist = event.dist or ""
         self.debug_ids = _debug_ids(debug_meta)
         self.notes: dict[str, dict[str, Any]] = {}  # one note per file URL
+        self.maps_used: set[int] = set()
         self.files: EventFiles | None = None
 
     def stacktraces(self) -> list[dict[str, Any]]:
@@ -185,6 +187,15 @@ class _EventSymbolication:
         if found is None:
             return None
         map_file, minified = found
+        self.maps_used.add(map_file.pk)
+        if len(self.maps_used) > _MAX_MAPS_PER_EVENT:
+            # Each map may be SOURCEMAP_MAX_FILE_BYTES to read and parse: bound the event's share.
+            self._note(
+                url, "js_too_many_source_maps",
+                f"{url} was not symbolicated: the event needs more than {_MAX_MAPS_PER_EVENT} "
+                "source maps",
+            )  # fmt: skip
+            return None
         parsed: ParsedMap = parsed_maps().get(map_file, minified)
         if parsed.cache is None:
             self._note(url, "js_invalid_source_map", parsed.error)

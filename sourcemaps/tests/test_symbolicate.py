@@ -412,3 +412,33 @@ def test_source_names_as_shown(src, shown):
     from sourcemaps.symbolicate import _short_source
 
     assert _short_source(src) == shown
+
+
+def test_source_maps_per_event_are_bounded(monkeypatch):
+    """Frames from more bundles than the bound keep their minified form, with a note."""
+    import sourcemaps.symbolicate
+
+    monkeypatch.setattr(sourcemaps.symbolicate, "_MAX_MAPS_PER_EVENT", 1)
+    project = make_project()
+    artifacts = PLAIN_DIR / "artifacts"
+    event = captured(PLAIN_DIR)
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    for index in (0, 1):
+        for name in ("app.min.js", "app.min.js.map"):
+            data = (artifacts / name).read_bytes()
+            store_release_file(project, data, f"~/static/{index}/{name}", RELEASE)
+    # The outer frames come from a second copy of the bundle.
+    for frame in frames[:3]:
+        frame["filename"] = frame["filename"].replace("/static/", "/static/1/")
+    for frame in frames[3:]:
+        frame["filename"] = frame["filename"].replace("/static/", "/static/0/")
+    spool(project.pk, event)
+    digest_pending(project.pk)
+    document = stored(project)[0]
+    shown = main_frames(document)
+    assert shown[-1]["function"] == "formatPrice"  # innermost first: these got the budget
+    assert shown[0]["filename"].endswith("/static/1/app.min.js")
+    assert notes(document) == [
+        "http://127.0.0.1:47801/static/1/app.min.js was not symbolicated: the event needs more "
+        "than 1 source maps"
+    ]
