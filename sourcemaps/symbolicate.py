@@ -200,7 +200,7 @@ class _EventSymbolication:
         if parsed.cache is None:
             self._note(url, "js_invalid_source_map", parsed.error)
             return None
-        token = parsed.cache.lookup(frame["lineno"], frame["colno"], _CONTEXT_LINES)
+        token = parsed.lookup(frame["lineno"], frame["colno"], _CONTEXT_LINES)
         if token is None or not token.src:
             self._note(
                 url, "js_no_mapping",
