@@ -9,12 +9,12 @@ why), so a broken 30 MB map is not read again for every event.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.storage import storages
 from symbolic import SymbolicError
-from symbolic.sourcemapcache import SourceMapCache
+from symbolic.sourcemapcache import SourceMapCache, SourceMapCacheToken
 
 from events.lru import BoundedLRU
 
@@ -40,12 +40,28 @@ class StoredFile:
         return ""
 
 
+# Positions remembered per map: a burst of one error asks for the same few again and again.
+_MEMO_POSITIONS = 1024
+
+
 @dataclass(frozen=True, slots=True)
 class ParsedMap:
     """A usable map (`cache`), or the reason it is not (`error`)."""
 
     cache: SourceMapCache | None
     error: str = ""
+    memo: dict = field(default_factory=dict, compare=False)
+
+    def lookup(self, line: int, col: int, context_lines: int) -> SourceMapCacheToken | None:
+        """The token at a minified position (tokens are read, never changed, by callers)."""
+        key = (line, col, context_lines)
+        if key in self.memo:
+            return self.memo[key]
+        token = self.cache.lookup(line, col, context_lines) if self.cache else None
+        if len(self.memo) >= _MEMO_POSITIONS:
+            self.memo.clear()
+        self.memo[key] = token
+        return token
 
 
 class ParsedMaps:

@@ -52,6 +52,7 @@ def url_candidates(url: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(candidates))
 
 
+@lru_cache(maxsize=4096)
 def map_url(minified_url: str, reference: str) -> str:
     """A sourceMappingURL resolved against the minified file's URL (or `~/` name)."""
     if reference.startswith("data:"):

@@ -6,7 +6,9 @@ the map of a minified frame.
 """
 
 from django.core.files.storage import storages
-from django.db import models
+from django.db import models, transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 
 from projects.models import Project
 
@@ -72,3 +74,11 @@ class SourceFile(models.Model):
             if key.lower() == wanted:
                 return str(value)
         return ""
+
+
+@receiver(post_delete, sender=SourceFile)
+def _remove_stored_file(sender, instance: SourceFile, **kwargs) -> None:
+    """A file's bytes go with its row, however the row goes (release file replaced, bundle or
+    project deleted), once the deletion has committed."""
+    name = instance.storage_name
+    transaction.on_commit(lambda: storages["sourcemaps"].delete(name))

@@ -91,8 +91,7 @@ def store_artifact_bundle(
             file_count=len(entries),
         )
         for url, file_type, debug_id, headers, content in entries:
-            file = _save(project, content, bundle, release, dist, url, file_type, debug_id, headers)
-            saved.append(file.storage_name)
+            _save(saved, project, content, bundle, release, dist, url, file_type, debug_id, headers)
     return bundle
 
 
@@ -130,8 +129,7 @@ def store_release_file(
             project=project, bundle=None, release=release, dist=dist, name=name
         ):
             _delete(old)
-        file = _save(project, data, None, release, dist, name, file_type, debug_id, headers)
-        saved.append(file.storage_name)
+        file = _save(saved, project, data, None, release, dist, name, file_type, debug_id, headers)
     return file
 
 
@@ -290,6 +288,7 @@ def _text(value: object, limit: int) -> str:
 
 
 def _save(
+    saved: list[str],
     project: Project,
     content: bytes,
     bundle: ArtifactBundle | None,
@@ -303,6 +302,7 @@ def _save(
     storage = storages["sourcemaps"]
     # Names are ours, never the upload's: no path from a client reaches the storage backend.
     stored_name = storage.save(f"{project.pk}/{uuid.uuid4().hex}", ContentFile(content))
+    saved.append(stored_name)  # removed again if the row's transaction fails
     return SourceFile.objects.create(
         project=project,
         bundle=bundle,
@@ -330,6 +330,4 @@ def _files_removed_on_failure(saved: list[str]) -> Iterator[None]:
 
 
 def _delete(file: SourceFile) -> None:
-    name = file.storage_name
-    file.delete()
-    transaction.on_commit(lambda: storages["sourcemaps"].delete(name))
+    file.delete()  # its stored bytes go too (models._remove_stored_file)

@@ -17,6 +17,7 @@ without any pays nothing more; with files, one query per distinct event shape pe
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 from django.conf import settings
@@ -31,6 +32,7 @@ logger = logging.getLogger("bugsink.sourcemaps")
 JS_PLATFORMS = frozenset({"javascript", "node"})
 _CONTEXT_LINES = 5
 _MAX_NOTES = 20
+_MAX_MAPS_PER_EVENT = 20  # distinct source maps one event may need
 _NOT_A_FILE = ("<", "[", "node:", "internal/", "native")
 
 
@@ -41,19 +43,18 @@ class BatchSymbolicator:
         self.project_id = project_id
         self._version: tuple[int, int] | None | bool = False  # False: not asked yet
 
+    def version(self) -> tuple[int, int] | None:
+        """The project's file-index version (None: no files), asked once per batch."""
+        if self._version is False:
+            self._version = index_version(self.project_id)
+        return self._version  # type: ignore[return-value]
+
     def symbolicate(self, event: NormalizedEvent, debug_meta: object) -> None:
         """Symbolicate the event's frames in place; never raises for anything in the event."""
         if event.platform not in JS_PLATFORMS:
             return
-        if self._version is False:
-            self._version = index_version(self.project_id)
-        if self._version is None and event.platform != "javascript":
-            # Nothing uploaded: nothing to look up. Browser code is minified as a rule, so a
-            # browser event still says which maps are missing (no query); a Node app mostly
-            # runs its sources as written, and would only collect noise.
-            return
         try:
-            _EventSymbolication(self.project_id, self._version, event, debug_meta).run()
+            _EventSymbolication(self, event, debug_meta).run()
         except Exception as exc:  # a bug here must cost the frames, never the event
             logger.exception("symbolication of event %s failed", event.event_id)
             event.errors.append(
@@ -72,7 +73,11 @@ def _debug_ids(debug_meta: object) -> dict[str, str]:
             continue
         code_file, debug_id = image.get("code_file"), image.get("debug_id")
         if isinstance(code_file, str) and isinstance(debug_id, str) and len(debug_id) <= 64:
-            found[code_file] = debug_id.strip().lower()
+            try:
+                # Stored canonically (store._debug_id); SDKs may send upper case or no hyphens.
+                found[code_file] = str(uuid.UUID(debug_id.strip()[:36]))
+            except ValueError:
+                continue
     return found
 
 
@@ -87,24 +92,28 @@ def _frame_url(frame: dict[str, Any]) -> str | None:
 
 class _EventSymbolication:
     def __init__(
-        self,
-        project_id: int,
-        version: tuple[int, int] | None,
-        event: NormalizedEvent,
-        debug_meta: object,
+        self, batch: BatchSymbolicator, event: NormalizedEvent, debug_meta: object
     ) -> None:
-        self.project_id = project_id
-        self.version = version
+        self.batch = batch
+        self.project_id = batch.project_id
+        self.version: tuple[int, int] | None = None
         self.event = event
         self.release = event.release or ""
         self.dist = event.dist or ""
         self.debug_ids = _debug_ids(debug_meta)
         self.notes: dict[str, dict[str, Any]] = {}  # one note per file URL
+        self.maps_used: set[int] = set()
         self.files: EventFiles | None = None
 
     def stacktraces(self) -> list[dict[str, Any]]:
-        found = [exc for exc in self.event.exceptions if exc.get("stacktrace")]
-        found += [thread for thread in self.event.threads if thread.get("stacktrace")]
+        """Exceptions and threads with frames, each frame list once (a shared one would be
+        symbolicated twice, the second time from already original positions)."""
+        found, seen = [], set()
+        for holder in [*self.event.exceptions, *self.event.threads]:
+            frames = (holder.get("stacktrace") or {}).get("frames")
+            if frames and id(frames) not in seen:
+                seen.add(id(frames))
+                found.append(holder)
         return found
 
     def run(self) -> None:
@@ -121,6 +130,12 @@ class _EventSymbolication:
                 if url is not None:
                     urls.add(url)
         if not urls:
+            return  # no minified positions in this event: nothing to ask about
+        self.version = self.batch.version()
+        if self.version is None and self.event.platform != "javascript":
+            # Nothing uploaded: nothing to look up. Browser code is minified as a rule, so a
+            # browser event still says which maps are missing (no query); a Node app mostly
+            # runs its sources as written, and would only collect noise.
             return
         debug_ids = frozenset(self.debug_ids[url] for url in urls if url in self.debug_ids)
         if self.version is None:
@@ -172,11 +187,20 @@ class _EventSymbolication:
         if found is None:
             return None
         map_file, minified = found
+        self.maps_used.add(map_file.pk)
+        if len(self.maps_used) > _MAX_MAPS_PER_EVENT:
+            # Each map may be SOURCEMAP_MAX_FILE_BYTES to read and parse: bound the event's share.
+            self._note(
+                url, "js_too_many_source_maps",
+                f"{url} was not symbolicated: the event needs more than {_MAX_MAPS_PER_EVENT} "
+                "source maps",
+            )  # fmt: skip
+            return None
         parsed: ParsedMap = parsed_maps().get(map_file, minified)
         if parsed.cache is None:
             self._note(url, "js_invalid_source_map", parsed.error)
             return None
-        token = parsed.cache.lookup(frame["lineno"], frame["colno"], _CONTEXT_LINES)
+        token = parsed.lookup(frame["lineno"], frame["colno"], _CONTEXT_LINES)
         if token is None or not token.src:
             self._note(
                 url, "js_no_mapping",
@@ -276,9 +300,12 @@ def _apply(
 
 
 def _short_source(src: str) -> str:
-    """`webpack://app/./src/a.js` -> `./src/a.js`; other names as they are."""
+    """The source's name as shown: `webpack://app/./src/a.js` and `../../src/a.js` are
+    `src/a.js` (the build directory's relative steps say nothing about the code)."""
     if src.startswith("webpack://"):
         rest = src[len("webpack://") :]
         slash = rest.find("/")
-        return rest[slash + 1 :] if slash >= 0 else rest
-    return src
+        src = rest[slash + 1 :] if slash >= 0 else rest
+    while src.startswith(("./", "../")):
+        src = src[src.index("/") + 1 :]
+    return src or "?"

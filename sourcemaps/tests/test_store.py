@@ -187,3 +187,14 @@ def test_refused_bundle_leaves_no_files_in_storage(project):
     with pytest.raises(UploadRefused):
         store_artifact_bundle(project, bundle_zip({"~/a.js": good, "~/a.js.map": bad}))
     assert stored_names(project) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_a_project_removes_its_stored_files():
+    project = make_project(name="Doomed")
+    before = set(stored_names(project))  # left by tests whose transactions rolled back
+    store_artifact_bundle(project, real_bundle())
+    store_release_file(project, b"x", "~/a.js", "1.0")
+    assert len(set(stored_names(project)) - before) == 3
+    project.delete()
+    assert set(stored_names(project)) - before == set()

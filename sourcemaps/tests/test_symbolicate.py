@@ -271,7 +271,8 @@ def test_map_pointing_outside_its_sources():
     assert digest_pending(project.pk) == 2
     first, second = stored(project)
     frame = main_frames(first)[-1]
-    assert frame["filename"] == "../../../../etc/passwd"
+    assert frame["filename"] == "etc/passwd"
+    assert frame["abs_path"] == "http://127.0.0.1:47801/etc/passwd"  # a name, never a file read
     assert frame["context_line"] is None and frame["pre_context"] == []
     assert "root:" not in json.dumps(first)
     assert main_frames(second)[-1]["function"] == "n"
@@ -361,3 +362,83 @@ def test_issue_page_shows_original_and_minified_frames_and_notes(client):
         "no source map for http://127.0.0.1:47801/static/app.min.js in release myapp-web@1.0.0"
         in page
     )
+
+
+def test_debug_ids_match_whatever_their_spelling():
+    project = make_project()
+    store_artifact_bundle(project, real_bundle())
+    event = captured(DEBUGID_DIR)
+    event["debug_meta"]["images"][0]["debug_id"] = DEBUG_ID.upper().replace("-", "")
+    event["release"] = None
+    spool(project.pk, event)
+    digest_pending(project.pk)
+    assert main_frames(stored(project)[0])[-1]["function"] == "formatPrice"
+
+
+def test_parsed_map_cache_is_bounded_by_bytes():
+    """Two maps that do not fit together evict each other; one that fits stays parsed."""
+    from sourcemaps.cache import ParsedMaps, StoredFile
+
+    project = make_project()
+    data = (PLAIN_DIR / "artifacts" / "app.min.js.map").read_bytes()
+    files = []
+    for index in range(2):
+        stored_file = store_release_file(project, data, f"~/{index}/app.min.js.map", RELEASE)
+        files.append(StoredFile(stored_file.pk, stored_file.name, stored_file.storage_name,
+                                stored_file.size, ()))  # fmt: skip
+    small = ParsedMaps(max_bytes=len(data) + 10)
+    for _ in range(3):
+        for file in files:
+            assert small.get(file, None).cache is not None
+    assert small.parses == 6
+    roomy = ParsedMaps(max_bytes=3 * len(data))
+    for _ in range(3):
+        for file in files:
+            roomy.get(file, None)
+    assert roomy.parses == 2
+
+
+@pytest.mark.parametrize(
+    "src, shown",
+    [
+        ("webpack://shop/./src/cart.js", "src/cart.js"),
+        ("../../src/app.js", "src/app.js"),
+        ("./app.js", "app.js"),
+        ("https://cdn.example.com/x.js", "https://cdn.example.com/x.js"),
+        ("../", "?"),
+    ],
+)
+def test_source_names_as_shown(src, shown):
+    from sourcemaps.symbolicate import _short_source
+
+    assert _short_source(src) == shown
+
+
+def test_source_maps_per_event_are_bounded(monkeypatch):
+    """Frames from more bundles than the bound keep their minified form, with a note."""
+    import sourcemaps.symbolicate
+
+    monkeypatch.setattr(sourcemaps.symbolicate, "_MAX_MAPS_PER_EVENT", 1)
+    project = make_project()
+    artifacts = PLAIN_DIR / "artifacts"
+    event = captured(PLAIN_DIR)
+    frames = event["exception"]["values"][0]["stacktrace"]["frames"]
+    for index in (0, 1):
+        for name in ("app.min.js", "app.min.js.map"):
+            data = (artifacts / name).read_bytes()
+            store_release_file(project, data, f"~/static/{index}/{name}", RELEASE)
+    # The outer frames come from a second copy of the bundle.
+    for frame in frames[:3]:
+        frame["filename"] = frame["filename"].replace("/static/", "/static/1/")
+    for frame in frames[3:]:
+        frame["filename"] = frame["filename"].replace("/static/", "/static/0/")
+    spool(project.pk, event)
+    digest_pending(project.pk)
+    document = stored(project)[0]
+    shown = main_frames(document)
+    assert shown[-1]["function"] == "formatPrice"  # innermost first: these got the budget
+    assert shown[0]["filename"].endswith("/static/1/app.min.js")
+    assert notes(document) == [
+        "http://127.0.0.1:47801/static/1/app.min.js was not symbolicated: the event needs more "
+        "than 1 source maps"
+    ]
