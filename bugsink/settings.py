@@ -380,6 +380,9 @@ RETENTION_BATCH_ROWS = env_int("RETENTION_BATCH_ROWS", 1000)
 # Delete Issues that have no events left after the age cap and no activity (never resolved or
 # muted ones). Off by default: an Issue's history is worth more than its row.
 RETENTION_DELETE_EMPTY_ISSUES = env_bool("RETENTION_DELETE_EMPTY_ISSUES", False)
+# Uploaded source maps and release files older than this go once no event needs them any more
+# (no event of their release, or of the project for files of no release, within these days).
+SOURCEMAP_RETENTION_DAYS = env_int("SOURCEMAP_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["evict-events"] = {
     "task": "datapolicy.tasks.evict_all",
     "schedule": float(RETENTION_INTERVAL),

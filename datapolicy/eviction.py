@@ -27,6 +27,7 @@ from events.models import Attachment, Event
 from issues.actions import delete_issue
 from issues.models import Issue, IssueActivity
 from projects.models import Project
+from sourcemaps.models import ArtifactBundle, SourceFile
 
 logger = logging.getLogger("bugsink.retention")
 
@@ -61,6 +62,7 @@ class Report:
     by_count: int = 0
     attachments: int = 0
     issues_deleted: int = 0
+    source_files: int = 0
     kept_per_bucket: int | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -123,6 +125,7 @@ def evict_project(project_id: int, now: datetime | None = None) -> Report:
     report.by_age = _evict_older_than(project_id, cutoff, now)
     report.by_count, report.kept_per_bucket = _evict_over_count(project_id, caps.max_events, now)
     report.attachments = _evict_attachment_bytes(project_id, caps.max_attachment_bytes)
+    report.source_files = _evict_source_maps(project_id, now)
     if settings.RETENTION_DELETE_EMPTY_ISSUES:
         report.issues_deleted = _delete_empty_issues(project_id, cutoff)
     if report.events or report.attachments or report.issues_deleted:
@@ -234,6 +237,33 @@ def _evict_attachment_bytes(project_id: int, cap_bytes: int) -> int:
     for start in range(0, len(victims), batch):
         with transaction.atomic():
             removed += Attachment.objects.filter(pk__in=victims[start : start + batch]).delete()[0]
+    return removed
+
+
+def _evict_source_maps(project_id: int, now: datetime) -> int:
+    """Uploaded files older than SOURCEMAP_RETENTION_DAYS that nothing needs any more.
+
+    A file of a release goes when no event of that release arrived within those days; a file of
+    no release (debug-ID bundles) when the project received no event at all within them.
+    Deleting the rows deletes the stored bytes (sourcemaps/models.py).
+    """
+    cutoff = now - timedelta(days=settings.SOURCEMAP_RETENTION_DAYS)
+    old = SourceFile.objects.filter(project_id=project_id, created_at__lt=cutoff)
+    releases = set(old.values_list("release", flat=True).distinct())
+    if not releases:
+        return 0
+    recent = Event.objects.filter(project_id=project_id, received_at__gte=cutoff)
+    doomed = [
+        release
+        for release in releases
+        if not (recent.filter(release=release) if release else recent).exists()
+    ]
+    removed = 0
+    for release in doomed:
+        files = old.filter(release=release)
+        bundle_ids = set(files.exclude(bundle=None).values_list("bundle_id", flat=True))
+        removed += files.delete()[1].get("sourcemaps.SourceFile", 0)
+        ArtifactBundle.objects.filter(pk__in=bundle_ids, files__isnull=True).delete()
     return removed
 
 

@@ -13,6 +13,7 @@ from datapolicy.models import DataPolicy
 from events.models import Attachment, Event
 from issues.models import Issue
 from projects.models import Project
+from sourcemaps.models import SourceFile
 
 
 @dataclass
@@ -23,6 +24,7 @@ class ProjectStorage:
     event_bytes: int
     attachment_bytes: int
     attachments: int
+    source_map_bytes: int
     oldest_event: datetime | None
     caps: Caps
 
@@ -55,6 +57,13 @@ def project_storage(projects: list[Project]) -> list[ProjectStorage]:
         .annotate(n=Count("id"), size=Sum("size"))
         .order_by()
     }
+    maps = dict(
+        SourceFile.objects.filter(project_id__in=ids)
+        .values("project_id")
+        .annotate(size=Sum("size"))
+        .order_by()
+        .values_list("project_id", "size")
+    )
     policies = DataPolicy.objects.in_bulk(ids)
     rows = []
     for project in projects:
@@ -68,6 +77,7 @@ def project_storage(projects: list[Project]) -> list[ProjectStorage]:
                 event_bytes=event_row.get("size") or 0,
                 attachment_bytes=attachment_row.get("size") or 0,
                 attachments=attachment_row.get("n", 0),
+                source_map_bytes=maps.get(project.pk) or 0,
                 oldest_event=event_row.get("oldest"),
                 caps=Caps.from_policy(policies.get(project.pk)),
             )

@@ -196,3 +196,28 @@ def test_digestion_keeps_a_busy_project_within_cap_plus_one_batch():
     digest_pending(project.pk, batch_size=50, after_batch=after_batch)
     assert max(peaks) <= 100 + 50
     assert Issue.objects.get(project=project).event_count == 600
+
+
+def test_source_maps_of_releases_without_recent_events_are_evicted():
+    from sourcemaps.models import SourceFile
+    from sourcemaps.store import store_release_file
+
+    now = timezone.now()
+    project = make_project()
+    old = store_release_file(project, b"var a=1;", "~/old.min.js", "shop@1.0")
+    live = store_release_file(project, b"var b=2;", "~/live.min.js", "shop@2.0")
+    fresh = store_release_file(project, b"var c=3;", "~/fresh.min.js", "shop@0.9")
+    SourceFile.objects.filter(pk__in=[old.pk, live.pk]).update(
+        created_at=now - timedelta(days=100)
+    )
+    spool(project.pk, now - timedelta(days=1), release="shop@2.0")
+    digest_pending(project.pk)
+    stored_name = old.storage_name
+
+    report = evict_project(project.pk, now)
+
+    assert report.source_files == 1
+    assert set(SourceFile.objects.values_list("pk", flat=True)) == {live.pk, fresh.pk}
+    from django.core.files.storage import storages
+
+    assert not storages["sourcemaps"].exists(stored_name)  # the bytes went with the row
