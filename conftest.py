@@ -27,9 +27,29 @@ def pytest_configure(config: pytest.Config) -> None:
     ]
 
 
+def _drives_a_browser(item: pytest.Item) -> bool:
+    """Tests that use the Chromium fixture, or whose module drives Playwright itself."""
+    if "browser" in getattr(item, "fixturenames", ()):
+        return True
+    path = getattr(item, "path", None)
+    if path is None:
+        return False
+    known = _BROWSER_MODULES.get(path)
+    if known is None:
+        known = _BROWSER_MODULES[path] = "sync_playwright" in path.read_text(errors="replace")
+    return known
+
+
+_BROWSER_MODULES: dict = {}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: the browser marker must be there
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the `third_party` checks when there is no shared folder to read them from, and
-    the `sentry_grouping` comparison without $SENTRY_GROUPING_DIR."""
+    """Mark the browser tests; deselect the `third_party` checks when there is no shared folder
+    to read them from, and the `sentry_grouping` comparison without $SENTRY_GROUPING_DIR."""
+    for item in items:
+        if _drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
     opted_out = set()
     if THIRD_PARTY_DIR is None:
         opted_out.add("third_party")

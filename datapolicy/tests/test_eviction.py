@@ -207,9 +207,7 @@ def test_source_maps_of_releases_without_recent_events_are_evicted():
     old = store_release_file(project, b"var a=1;", "~/old.min.js", "shop@1.0")
     live = store_release_file(project, b"var b=2;", "~/live.min.js", "shop@2.0")
     fresh = store_release_file(project, b"var c=3;", "~/fresh.min.js", "shop@0.9")
-    SourceFile.objects.filter(pk__in=[old.pk, live.pk]).update(
-        created_at=now - timedelta(days=100)
-    )
+    SourceFile.objects.filter(pk__in=[old.pk, live.pk]).update(created_at=now - timedelta(days=100))
     spool(project.pk, now - timedelta(days=1), release="shop@2.0")
     digest_pending(project.pk)
     stored_name = old.storage_name
