@@ -40,6 +40,7 @@ def _no_sessions_left_behind():
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
 
+
 PROJECTS = 2
 # Messages allowed beyond one per project: the sweep's own message.
 SLACK = 1
