@@ -136,5 +136,22 @@ def build_bodies(count: int, large: bool, payloads: str = "classic") -> Bodies:
     return result
 
 
+def body_maker(payloads: str, large: bool):
+    """A function n -> (compressed body, content encoding, event id) making one body at a time
+    (long runs), cycling over the error sites, encoded as `build_bodies` encodes them."""
+    templates = templates_of(payloads, large)
+    template_ids = [_envelope_event_id(t).encode() for t in templates]
+
+    def make(n: int) -> tuple[bytes, str, str]:
+        event_id = uuid.uuid4().hex
+        raw = templates[n % len(templates)].replace(
+            template_ids[n % len(templates)], event_id.encode()
+        )
+        encoding = "br" if payloads == "neutral" and n % 2 == 0 else "gzip"
+        return compress_like_sdk(raw, encoding), encoding, event_id
+
+    return make
+
+
 def _envelope_event_id(envelope: bytes) -> str:
     return orjson.loads(envelope.split(b"\n", 1)[0])["event_id"]

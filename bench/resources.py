@@ -71,8 +71,10 @@ def process_name(label: str, process: psutil.Process, root: psutil.Process) -> s
     if "-Q" in command:
         queue = command[command.index("-Q") + 1]
         parent = process.parent()
-        inner = parent is not None and parent.pid != root.pid
-        return f"{label} {queue}{' child' if inner else ''}"
+        if parent is not None and parent.pid != root.pid:
+            # Celery's embedded beat (--beat) is a forked child with its parent's command line.
+            return f"{label} {'beat' if '--beat' in command else queue + ' child'}"
+        return f"{label} {queue}"
     if label == "web":
         return f"web worker {process.pid}"
     return f"{label} {process.name()} {process.pid}"
