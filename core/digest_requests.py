@@ -24,8 +24,9 @@ from pathlib import Path
 
 from django.conf import settings
 
-# Longer than a queued request normally waits: a stale marker only costs one extra message.
-STALE_SECONDS = 60
+# Far longer than a queued request waits (each digest task drains for about 10 s and then yields
+# the worker): a marker this old lost its message. Recovering one takes at most this long.
+STALE_SECONDS = 300
 REDIS_KEY = "bugsink:digest-pending:{}"
 
 
