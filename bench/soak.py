@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.soak [--config embedded|postgres] [--minutes 30] --rate R
         [--projects 4] [--payloads neutral|classic] [--size small|large] [--connections 64]
-        [--out soak-CONFIG]
+        [--out soak-CONFIG] [--redis-url redis://127.0.0.1:6379/14]
 
 It starts the stack as bench.run does (quotas off), sends R events per second (real sentry-sdk
 envelopes from bench/payloads.py, unique ids, projects in turn; bench/openloop.py) and every
@@ -44,12 +44,17 @@ def main() -> None:
     parser.add_argument("--size", choices=["small", "large"], default="small")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--out", default=None, help="file name stem (default soak-CONFIG)")
+    parser.add_argument(
+        "--redis-url", help="postgres: the broker's Redis db, emptied at start (default: db 14)"
+    )
     args = parser.parse_args()
     out = Path(args.out or f"soak-{args.config}")
 
     with tempfile.TemporaryDirectory(prefix="soak-") as workdir:
-        no_quota = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
-        stack = LiveStack(args.config, Path(workdir), extra_env=no_quota)
+        env = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
+        if args.config == "postgres" and args.redis_url:
+            env["CELERY_BROKER_URL"] = args.redis_url
+        stack = LiveStack(args.config, Path(workdir), extra_env=env)
         stack.start()
         try:
             samples, totals = soak(stack, args)
@@ -221,6 +226,7 @@ def plot(samples: list[dict], args, path: Path) -> None:
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
     axes[0][0].axhline(args.rate, color="grey", linestyle="--", linewidth=1)
+    axes[1][1].axhline(args.projects, color="grey", linestyle="--", linewidth=1)  # the bound
     ax = axes.flat[5]
     names = sorted({n for s in samples for n in s["rss_mb"]})
     for name in names:
