@@ -3,7 +3,7 @@ that records golden groupings."""
 
 import pytest
 
-from tests.shared import THIRD_PARTY_DIR
+from tests.shared import SENTRY_GROUPING_DIR, THIRD_PARTY_DIR
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,12 +28,28 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Deselect the `third_party` checks when there is no shared folder to read them from."""
-    if THIRD_PARTY_DIR is not None:
+    """Deselect the `third_party` checks when there is no shared folder to read them from, and
+    the `sentry_grouping` comparison without $SENTRY_GROUPING_DIR."""
+    opted_out = set()
+    if THIRD_PARTY_DIR is None:
+        opted_out.add("third_party")
+    if SENTRY_GROUPING_DIR is None:
+        opted_out.add("sentry_grouping")
+    if not opted_out:
         return
     kept, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("third_party") else kept).append(item)
+        marked = any(item.get_closest_marker(name) for name in opted_out)
+        (dropped if marked else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+@pytest.fixture(autouse=True)
+def _fresh_search_text_memory():
+    """Each test starts with no remembered search documents: test databases are rolled back or
+    flushed between tests, so an Issue id of one test may name another Issue in the next."""
+    from issues.fulltext import forget_all
+
+    forget_all()

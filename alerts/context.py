@@ -39,8 +39,9 @@ class AlertItem:
     frames: list[AlertFrame] = field(default_factory=list)
 
 
-def issue_url(issue_id: int) -> str:
-    return f"{settings.BASE_URL}/issues/{issue_id}/"
+def issue_url(project_id: int, issue_id: int) -> str:
+    """The Issue's page (the path of the `issue-detail` URL) under BASE_URL."""
+    return f"{settings.BASE_URL}/projects/{project_id}/issues/{issue_id}/"
 
 
 def build_items(pending: list[tuple[str, int]], *, with_details: bool) -> list[AlertItem]:
@@ -65,7 +66,7 @@ def build_items(pending: list[tuple[str, int]], *, with_details: bool) -> list[A
             event_count=issue.event_count,
             first_seen=issue.first_seen,
             last_seen=issue.last_seen,
-            url=issue_url(issue.pk),
+            url=issue_url(issue.project_id, issue.pk),
             release=issue.last_release,
         )
         if with_details:

@@ -5,8 +5,10 @@
 Runs against a fresh SQLite database in a temporary data directory (or DATABASE_URL if set,
 which must point at an empty scratch database). Seeding uses bulk_create, so it takes seconds,
 not the hours real ingestion of 100k events would. Prints the median and worst render time and
-the number of SQL queries for the issue list, the issue detail of the busiest Issue, and the
-event viewer. This is a measurement, not a test: nothing fails when it is slow.
+the number of SQL queries for the issue list, the searches of the search language (free words,
+key:value, negation with an indexed term, has:, wildcard, phrase; answered from the full-text
+and tag indexes), the issue detail of the busiest Issue, and the event viewer. This is a
+measurement, not a test: nothing fails when it is slow.
 """
 
 import argparse
@@ -19,6 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("BUGSINK_DATA_DIR", tempfile.mkdtemp(prefix="bugsink-bench-"))
@@ -38,11 +41,17 @@ from django.urls import reverse  # noqa: E402
 
 from events.models import Event, TagValue  # noqa: E402
 from events.storage import DictionaryCompressors  # noqa: E402
-from issues.models import Issue, IssueTagCount  # noqa: E402
+from issues.fulltext import document_text  # noqa: E402
+from issues.models import Issue, IssueSearchText, IssueTagCount  # noqa: E402
 from projects.models import Project, Team, TeamMembership  # noqa: E402
 from projects.tests.factories import python_event  # noqa: E402
 
 BATCH = 5000
+# Words of the seeded exception values, so free-text searches find a realistic share of Issues.
+WORDS = (
+    "timeout", "refused", "database", "locked", "missing", "invalid", "token", "cache",
+    "upstream", "payment", "session", "expired", "quota", "parse", "socket", "closed",
+)  # fmt: skip
 
 
 def _document(now: datetime) -> bytes:
@@ -102,9 +111,22 @@ def seed(n_events: int, n_issues: int) -> tuple[Project, Issue, object]:
                 rows = []
     Event.objects.bulk_create(rows)
 
+    # Search documents as digestion writes them: title, culprit and a few exception values.
+    IssueSearchText.objects.bulk_create(
+        IssueSearchText(
+            issue_id=issue.pk,
+            project_id=project.pk,
+            document=document_text(
+                [issue.title, issue.culprit]
+                + [f"ValueError: {rng.choice(WORDS)} {rng.choice(WORDS)} {n}" for n in range(3)]
+            ),
+        )
+        for issue in issues
+    )
     values = TagValue.objects.bulk_create(
         [TagValue(project=project, key="browser", value=f"Firefox {v}") for v in range(20)]
         + [TagValue(project=project, key="release", value=f"app@1.{v}.0") for v in range(10)]
+        + [TagValue(project=project, key="device", value=f"phone {v}") for v in range(5)]
     )
     IssueTagCount.objects.bulk_create(
         IssueTagCount(issue=issue, value=value, key=value.key, count=rng.randint(1, 500))
@@ -151,6 +173,21 @@ def main() -> None:
         "issue list (open, last seen)": issues_url,
         "issue list (all, by count)": issues_url + "?tab=all&sort=event_count",
         "issue list (tag search)": issues_url + "?tab=all&q=browser%3A%22Firefox+3%22",
+    }
+    # The search language (issues/search.py): every kind of term, on the Open tab.
+    searches = {
+        "free words": "database locked",
+        "key:value": "release:app@1.3.0",
+        "negation + indexed term": 'browser:"Firefox 3" -timeout !level:warning',
+        "has:": "has:device",
+        "wildcard": "release:app@1.*",
+        "phrase": '"session expired"',
+        "words + terms": "payment level:error release:app@1.* -refused",
+    }
+    pages |= {
+        f"search ({name})": f"{issues_url}?{urlencode({'q': q})}" for name, q in searches.items()
+    }
+    pages |= {
         f"issue detail ({busiest.event_count} events)": detail_url,
         "event viewer (middle event)": f"{detail_url}events/{event.pk}/",
     }

@@ -1,9 +1,11 @@
 """The ASGI application gunicorn serves (through uvicorn workers).
 
-Ingest requests (`/api/...`) are the hot path: thousands per second from SDKs, never a session,
-a cookie, a template or a static file. They are answered by a bare ASGI application on the
-event loop (ingest/asgi.py). Everything else is the Django site, which is a plain WSGI
-application run in a pool of threads (a2wsgi), exactly as a threaded WSGI server would run it.
+Ingest requests (`/api/<project id>/store/`, `/envelope/`, `/security/`) are the hot path:
+thousands per second from SDKs, never a session, a cookie, a template or a static file. They are
+answered by a bare ASGI application on the event loop (ingest/asgi.py). Everything else,
+including the rest of `/api/` (the Web API under `/api/0/`, `/api/embed/...`), is the Django
+site, which is a plain WSGI application run in a pool of threads (a2wsgi), exactly as a threaded
+WSGI server would run it.
 """
 
 import gc
@@ -19,6 +21,7 @@ from ingest.group_commit import committer
 from ingest.rejections import flush_rejections
 
 INGEST_PREFIX = "/api/"
+INGEST_ENDPOINTS = frozenset(("store", "envelope", "security"))
 
 _site = WSGIMiddleware(django_site, workers=settings.WEB_THREADS)
 
@@ -28,8 +31,26 @@ _site = WSGIMiddleware(django_site, workers=settings.WEB_THREADS)
 gc.freeze()
 
 
+def is_ingest_path(path: str) -> bool:
+    """Whether `path` is `/api/<digits>/<ingest endpoint>` with an optional trailing slash.
+
+    A prefix check and one split, no regular expression: this runs for every request, and
+    ingest requests are most of them.
+    """
+    if not path.startswith(INGEST_PREFIX):
+        return False
+    parts = path[5:].split("/", 2)
+    return (
+        len(parts) >= 2
+        and parts[1] in INGEST_ENDPOINTS
+        and parts[0].isdigit()
+        and parts[0].isascii()
+        and (len(parts) == 2 or parts[2] == "")
+    )
+
+
 async def application(scope: dict, receive, send) -> None:
-    if scope["type"] == "http" and scope["path"].startswith(INGEST_PREFIX):
+    if scope["type"] == "http" and is_ingest_path(scope["path"]):
         await ingest_app(scope, receive, send)
     elif scope["type"] == "lifespan":
         await _lifespan(receive, send)

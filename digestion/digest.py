@@ -14,10 +14,10 @@ regressions, stragglers, unmutes, alerts.
 import gc
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 import zstandard
@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from alerts.notify import queue_alerts
 from core.locks import lock_project
+from datapolicy.policy import scrub_rules_for
+from datapolicy.scrub import Rules, scrub_event, scrub_value
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.oversize import fit_event
@@ -36,7 +38,8 @@ from events.spool_lock import spool_write_lock
 from events.storage import DictionaryCompressors
 from events.tags import extract_tags
 from issues.counters import registry
-from issues.grouping import compute_grouping, event_culprit, event_title
+from issues.fulltext import add_batch_text, event_texts
+from issues.grouping import VERSIONS, compute_grouping, event_culprit, event_title
 from issues.lifecycle import apply_issue_states
 from issues.models import Grouping, Issue, IssueTagCount
 from projects.models import Project
@@ -72,6 +75,10 @@ class Pending:
     event: NormalizedEvent
     hash: str
     config: str
+    strategy: str
+    components: list[str]
+    # During a project's grouping transition, the hash of its previous version (else None).
+    previous_hash: str | None
     title: str
     culprit: str
     tags: list[tuple[str, str]]
@@ -79,17 +86,24 @@ class Pending:
     grouping_id: int | None = None
 
 
-def digest_pending(project_id: int, batch_size: int | None = None) -> int:
+def digest_pending(
+    project_id: int,
+    batch_size: int | None = None,
+    after_batch: Callable[[int, int], object] | None = None,
+) -> int:
     """Digest everything spooled for the project; returns how many events it stored.
 
     Spool rows that turn out to be digested already (resends; on SQLite, rows another digester
     stored but had not yet removed from the spool) are removed without being counted.
+    `after_batch(project_id, stored)` runs after each batch that stored events (retention).
     """
     batch_size = batch_size or settings.DIGEST_BATCH_SIZE
     total = 0
     while True:
         stored, more = digest_batch(project_id, batch_size)
         total += stored
+        if stored and after_batch is not None:
+            after_batch(project_id, stored)
         if not more:
             return total
 
@@ -107,13 +121,14 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
         raws, more = _spooled(project_id, batch_size)
         if not raws:
             return 0, False
-        if not Project.objects.filter(pk=project_id).exists():
+        versions = _grouping_versions(project_id)
+        if versions is None:
             # Deleted since these were accepted: there is nothing left to file them under.
             _unspool([raw.pk for raw in raws])
             logger.info("dropped %d spooled events of deleted project %s", len(raws), project_id)
             return 0, more
         counters = registry.begin(project_id, timezone.now())
-        pending = _prepare(project_id, raws)
+        pending = _prepare(project_id, raws, *versions)
         if pending:
             new_issue_ids = _assign_issues(project_id, pending)
             issues = Issue.objects.in_bulk({p.issue_id for p in pending})
@@ -122,6 +137,7 @@ def _digest_batch(project_id: int, batch_size: int) -> tuple[int, bool]:
             alerts = apply_issue_states(project_id, pending, new_issue_ids, counters, issues)
             queue_alerts(alerts)
             _store_tags(project_id, pending)
+            _store_search_text(project_id, pending, new_issue_ids)
         _unspool([raw.pk for raw in raws])
         registry.commit(project_id, counters)
     return len(pending), more
@@ -143,6 +159,26 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def _grouping_versions(project_id: int) -> tuple[str, str | None] | None:
+    """The project's grouping version and, inside its upgrade's transition window, the previous
+    one (else None); None for a project that no longer exists."""
+    row = (
+        Project.objects.filter(pk=project_id)
+        .values_list("grouping_config", "grouping_upgraded_at", "grouping_upgraded_from")
+        .first()
+    )
+    if row is None:
+        return None
+    config, upgraded_at, previous = row
+    if config not in VERSIONS:
+        config = "v1"  # a version this code does not know (a downgrade): the frozen first one
+    window = timedelta(days=settings.GROUPING_TRANSITION_DAYS)
+    in_transition = upgraded_at is not None and timezone.now() < upgraded_at + window
+    if not in_transition or previous not in VERSIONS or previous == config:
+        previous = None
+    return config, previous
 
 
 def _spooled(project_id: int, batch_size: int) -> tuple[list[Spooled], bool]:
@@ -188,7 +224,9 @@ def _delete_from_spool_file(spooled) -> None:
         spooled.delete()
 
 
-def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
+def _prepare(
+    project_id: int, raws: list[Spooled], config: str, previous: str | None
+) -> list[Pending]:
     """Parse and group each raw event, dropping ids already digested (resends, redeliveries)."""
     event_ids = [raw.event_id for raw in raws]
     seen = set(
@@ -196,16 +234,17 @@ def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
             "event_id", flat=True
         )
     )
+    rules = scrub_rules_for(project_id)
     pending = []
     for raw in raws:
         if raw.event_id in seen:
             continue
         seen.add(raw.event_id)
-        pending.append(_parse(raw))
+        pending.append(_parse(raw, rules, config, previous))
     return pending
 
 
-def _parse(raw: Spooled) -> Pending:
+def _parse(raw: Spooled, rules: Rules, config: str, previous: str | None) -> Pending:
     try:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
@@ -216,12 +255,19 @@ def _parse(raw: Spooled) -> Pending:
     del data  # an oversized event's parse is the biggest thing in memory: let it go now
     if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
         fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
-    grouping = compute_grouping(event)
+    # The hash is computed from the values as sent (it is one-way); everything stored and
+    # everything derived from the event below (title, culprit, tags, document) is scrubbed.
+    grouping = compute_grouping(event, config)
+    previous_hash = compute_grouping(event, previous).hash if previous else None
+    scrub_event(event, rules)
     return Pending(
         raw=raw,
         event=event,
         hash=grouping.hash,
         config=grouping.config,
+        strategy=grouping.strategy,
+        components=scrub_value(grouping.components, rules),
+        previous_hash=previous_hash,
         title=event_title(event)[:255],
         culprit=event_culprit(event)[:255],
         tags=extract_tags(event),
@@ -231,13 +277,19 @@ def _parse(raw: Spooled) -> Pending:
 def _assign_issues(project_id: int, pending: list[Pending]) -> set[int]:
     """Point each event at its Issue, creating Issues for new hashes; returns the new ones."""
     created: set[int] = set()
-    hashes = {p.hash for p in pending}
+    hashes = {p.hash for p in pending} | {p.previous_hash for p in pending if p.previous_hash}
     known = dict(
         Grouping.objects.filter(project_id=project_id, hash__in=hashes).values_list("hash", "id")
     )
     issue_of = dict(Grouping.objects.filter(id__in=known.values()).values_list("id", "issue_id"))
     for p in pending:
-        if p.hash not in known:
+        if p.hash not in known and p.previous_hash in known:
+            # Transition: the previous version's hash has an Issue, so this event joins it, and
+            # so will every later event of the new hash.
+            grouping = _create_grouping(project_id, issue_of[known[p.previous_hash]], p)
+            known[p.hash] = grouping.id
+            issue_of[grouping.id] = grouping.issue_id
+        elif p.hash not in known:
             issue = Issue.objects.create(
                 project_id=project_id,
                 first_seen=p.event.timestamp,
@@ -249,15 +301,24 @@ def _assign_issues(project_id: int, pending: list[Pending]) -> set[int]:
                 first_release=(p.event.release or "")[:250],
                 last_release=(p.event.release or "")[:250],
             )
-            grouping = Grouping.objects.create(
-                project_id=project_id, issue=issue, hash=p.hash, config=p.config
-            )
+            grouping = _create_grouping(project_id, issue.id, p)
             known[p.hash] = grouping.id
             issue_of[grouping.id] = issue.id
             created.add(issue.id)
         p.grouping_id = known[p.hash]
         p.issue_id = issue_of[p.grouping_id]
     return created
+
+
+def _create_grouping(project_id: int, issue_id: int, p: Pending) -> Grouping:
+    return Grouping.objects.create(
+        project_id=project_id,
+        issue_id=issue_id,
+        hash=p.hash,
+        config=p.config,
+        strategy=p.strategy[:32],
+        components=p.components,
+    )
 
 
 def _store_events(project_id: int, pending: list[Pending]) -> None:
@@ -287,6 +348,7 @@ def _store_events(project_id: int, pending: list[Pending]) -> None:
                 (event.release or "")[:250],
                 (event.environment or "")[:64],
                 p.title,
+                p.grouping_id,
                 dictionary_id,
                 compressors.compress(document, dictionary_id),
             )
@@ -305,6 +367,7 @@ _EVENT_COLUMNS = (
     "release",
     "environment",
     "title",
+    "grouping_id",
     "dictionary_id",
     "data",
 )
@@ -334,11 +397,11 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
         issue = issues[issue_id]
         issue.event_count += len(group)
         newest = max(group, key=lambda p: p.event.timestamp)
+        # Title and culprit stay those of the first event (or the user's rename): an Issue whose
+        # name followed its latest event would change under its users' eyes.
         if newest.event.timestamp >= issue.last_seen:
             issue.last_seen = newest.event.timestamp
             issue.level = newest.event.level
-            issue.title = newest.title
-            issue.culprit = newest.culprit
             if newest.event.release:
                 issue.last_release = newest.event.release[:250]
         issue.first_seen = min(issue.first_seen, min(p.event.timestamp for p in group))
@@ -348,8 +411,6 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
                 connection.ops.adapt_datetimefield_value(issue.first_seen),
                 connection.ops.adapt_datetimefield_value(issue.last_seen),
                 issue.level,
-                issue.title,
-                issue.culprit,
                 issue.last_release,
                 issue_id,
             )
@@ -357,11 +418,20 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
     quote = connection.ops.quote_name
     sql = (
         f"UPDATE {quote(Issue._meta.db_table)} SET event_count = event_count + %s, "
-        "first_seen = %s, last_seen = %s, level = %s, title = %s, culprit = %s, "
-        "last_release = %s WHERE id = %s"
+        "first_seen = %s, last_seen = %s, level = %s, last_release = %s WHERE id = %s"
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _store_search_text(project_id: int, pending: list[Pending], new_issue_ids: set[int]) -> None:
+    """Add the batch's titles, culprits, messages and exception values to the Issues' search
+    documents: nothing for texts a document is known to hold, else one read and one upsert."""
+    texts: dict[int, list[str]] = defaultdict(list)
+    for p in pending:
+        event = p.event
+        texts[p.issue_id] += event_texts(p.title, p.culprit, event.message, event.exceptions)
+    add_batch_text(project_id, texts, new_issue_ids)
 
 
 def _store_tags(project_id: int, pending: list[Pending]) -> None:

@@ -13,6 +13,7 @@ from celery.signals import worker_ready
 from django.conf import settings
 
 from core import digest_requests
+from datapolicy.eviction import keep_within_cap
 from digestion.digest import digest_batch
 from events.models import RawEvent
 
@@ -34,6 +35,9 @@ def digest_project(project_id: int) -> int:
     while True:
         stored, more = digest_batch(project_id, settings.DIGEST_BATCH_SIZE)
         total += stored
+        if stored:
+            # Retention runs here, in the background worker between batches, never on ingest.
+            keep_within_cap(project_id, stored)
         if not more:
             return total
         if time.monotonic() > deadline:

@@ -5,9 +5,21 @@ activity log); this module only translates a posted action name into the right c
 """
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
-from issues.models import Issue
+from events.attachments import delete_for_events
+from events.models import Event
+from issues.models import Issue, IssueActivity
 from issues.state import IssueStateManager
+
+
+def delete_issue(issue: Issue) -> None:
+    """Delete the Issue with its events, and their attachments and user feedback."""
+    with transaction.atomic():
+        event_ids = Event.objects.filter(issue=issue).values("event_id")
+        delete_for_events(issue.project_id, event_ids)
+        issue.delete()
+
 
 ACTIONS = ("resolve", "resolve_next", "resolve_latest", "reopen", "mute", "unmute", "delete")
 
@@ -17,7 +29,7 @@ def run_action(
 ) -> None:
     """Apply `action`; raises ValueError (e.g. MuteRefused) with a message for the user."""
     if action == "delete":
-        issue.delete()
+        delete_issue(issue)
         return
     manager = IssueStateManager
     if action == "resolve":
@@ -34,3 +46,22 @@ def run_action(
         manager.unmute(issue, user=user)
     else:
         raise ValueError(f"Unknown action {action!r}.")
+
+
+def rename_issue(issue: Issue, title: str, user: AbstractBaseUser) -> None:
+    """Give the Issue a title of the user's choosing (digestion keeps it); an activity entry.
+
+    Raises ValueError for an empty title. Longer titles are cut to the column's length.
+    """
+    title = " ".join(title.split())[:255]
+    if not title:
+        raise ValueError("A title cannot be empty.")
+    if title == issue.title:
+        return
+    with transaction.atomic():
+        previous = issue.title
+        Issue.objects.filter(pk=issue.pk).update(title=title)
+        issue.title = title
+        IssueActivity.objects.create(
+            issue=issue, user=user, kind="renamed", details={"from": previous, "to": title}
+        )

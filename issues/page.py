@@ -2,11 +2,23 @@
 
 from typing import Any
 
+from events.attachment_display import event_attachments
 from events.display import event_context
+from events.feedback import event_feedback, issue_feedback
 from events.models import Event
+from issues.assignment import TEAM_CHOICE, assignable_users
+from issues.environments import environment_counts
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
+from issues.merge import groupings_of
 from issues.models import Issue
-from issues.selectors import event_navigation, issue_activity, issue_charts, issue_top_tags
+from issues.selectors import (
+    event_navigation,
+    issue_charts,
+    issue_timeline,
+    issue_top_tags,
+    stored_event_count,
+)
+from issues.why_grouped import why_grouped
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -21,12 +33,21 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "day_chart": day_chart,
         "top_tags": [(k, v) for k, v in top_tags if k != "release"],
         "releases": dict(top_tags).get("release", []),
-        "activity": issue_activity(issue),
+        "timeline": issue_timeline(issue),
+        "members": assignable_users(issue.project),
+        "team_choice": TEAM_CHOICE,
+        "groupings": groupings_of(issue),
+        "environment_counts": environment_counts(issue),
+        "events_stored": stored_event_count(issue),
         "mute_form": MuteForm(initial={"until": "forever", "nr_of_periods": 1, "period": "day"}),
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,
     }
+    context["issue_feedback"] = issue_feedback(issue.project_id, issue.pk)
     if event is not None:
         context.update(event_context(event))
+        context["why"] = why_grouped(issue, context["document"])
         context["nav"] = event_navigation(issue, event)
+        context["event_feedback"] = event_feedback(event)
+        context["attachments"] = event_attachments(event)
     return context

@@ -9,7 +9,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.redirects import safe_next
-from issues.actions import ACTIONS, run_action
+from issues.actions import ACTIONS, rename_issue, run_action
+from issues.environments import KEY as ENVIRONMENT_KEY
+from issues.environments import chosen_environment, project_environments
 from issues.forms import BULK_DONE, BulkForm, MuteForm
 from issues.page import issue_page_context
 from issues.search import parse_search
@@ -29,9 +31,13 @@ def issue_list(request: HttpRequest, project_id: int) -> HttpResponse:
     sort = sort if sort in SORTS else "last_seen"
     query = request.GET.get("q", "").strip()
     search = parse_search(query)
+    # The environment selector: the choice is remembered per user and project.
+    environment = chosen_environment(request.user, project, request.GET.get("env"))
+    if environment:
+        search.tags.append((ENVIRONMENT_KEY, environment))
 
     cursor = request.GET.get("after", "")
-    rows, next_cursor = issue_list_page(project, search, tab, sort, cursor)
+    rows, next_cursor = issue_list_page(project, search, tab, sort, cursor, request.user.pk)
 
     return render(
         request,
@@ -44,6 +50,8 @@ def issue_list(request: HttpRequest, project_id: int) -> HttpResponse:
             "sort": sort,
             "sorts": SORTS,
             "query": query,
+            "environment": environment,
+            "environments": project_environments(project),
             "next_cursor": next_cursor,
             "is_first_page": not cursor,
         },
@@ -115,3 +123,16 @@ def issue_action(request: HttpRequest, project_id: int, issue_id: int, action: s
         return redirect("issue-list", project_id)
     messages.success(request, f"Done: {action.replace('_', ' ')}.")
     return redirect(detail)
+
+
+@login_required
+@require_POST
+def issue_rename(request: HttpRequest, project_id: int, issue_id: int) -> HttpResponse:
+    issue = issue_for(request.user, project_id, issue_id)
+    try:
+        rename_issue(issue, request.POST.get("title", ""), request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Issue renamed.")
+    return redirect("issue-detail", project_id, issue_id)

@@ -22,7 +22,9 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "team", "created_at"]
+    list_display = ["name", "slug", "team", "created_at", "grouping_config"]
+    # The grouping version changes only through an upgrade (settings page), which records it.
+    readonly_fields = ["grouping_config", "grouping_upgraded_at", "grouping_upgraded_from"]
     inlines = [KeyInline]
 
     def save_related(self, request, form, formsets, change) -> None:

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.text import slugify
 
 
@@ -49,6 +50,13 @@ class Project(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The grouping version of the project's new events (issues/grouping/versions/); new projects
+    # get the newest, existing ones keep theirs until an admin upgrades them.
+    grouping_config = models.CharField(max_length=32, default="v2")
+    # When the project was last upgraded: for GROUPING_TRANSITION_DAYS after it, events whose new
+    # hash is unknown join the Issue of their previous version's hash (no split Issues).
+    grouping_upgraded_at = models.DateTimeField(null=True, blank=True)
+    grouping_upgraded_from = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -62,6 +70,27 @@ class Project(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:100] or "project"
         super().save(*args, **kwargs)
+
+    def upgrade_grouping(self, to: str, user=None) -> bool:
+        """Group new events by version `to` from now on, with a transition window (see
+        issues/GROUPING.md); recorded as a project activity. False if already on `to`."""
+        if self.grouping_config == to:
+            return False
+        previous = self.grouping_config
+        now = timezone.now()
+        Project.objects.filter(pk=self.pk).update(
+            grouping_config=to, grouping_upgraded_at=now, grouping_upgraded_from=previous
+        )
+        self.grouping_config, self.grouping_upgraded_at = to, now
+        self.grouping_upgraded_from = previous
+        ProjectActivity.objects.create(
+            project=self,
+            user=user,
+            kind="grouping_upgraded",
+            details={"from": previous, "to": to},
+            created_at=now,
+        )
+        return True
 
 
 def generate_public_key() -> str:
@@ -112,3 +141,21 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation of {self.email} to {self.team}"
+
+
+class ProjectActivity(models.Model):
+    """A change to a project's settings that its users should be able to trace (who, when, what)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=40)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "created_at"], name="projactivity_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on project {self.project_id}"

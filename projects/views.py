@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,11 +13,13 @@ from django.views.decorators.http import require_POST
 
 from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
+from core.category_quotas import parse_category_quotas
 from events.models import IngestRejection
+from issues.grouping import GROUPING_CONFIG
 from issues.selectors import projects_overview
 from projects.access import administered_teams, is_team_admin, project_for, visible_projects
 from projects.forms import AlertSwitchesForm, ProjectForm, WebhookForm
-from projects.models import ProjectKey
+from projects.models import ProjectActivity, ProjectKey
 
 
 @login_required
@@ -59,9 +62,23 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
             "email_configured": email_is_configured(),
             "quota_minute": getattr(settings, "INGEST_QUOTA_PER_MINUTE", 0),
             "quota_hour": getattr(settings, "INGEST_QUOTA_PER_HOUR", 0),
-            "rejections": IngestRejection.objects.filter(
+            "latest_grouping": GROUPING_CONFIG,
+            "transition_days": settings.GROUPING_TRANSITION_DAYS,
+            "project_activity": ProjectActivity.objects.filter(project=project)
+            .select_related("user")
+            .order_by("-created_at", "-pk")[:20],
+            "category_quotas": [
+                f"{category}: {limit} / {granularity}"
+                for category, by_granularity in parse_category_quotas(
+                    settings.INGEST_CATEGORY_QUOTAS
+                ).items()
+                for granularity, limit in by_granularity.items()
+                if limit > 0
+            ],
+            "refused_7_days": IngestRejection.objects.filter(
                 project=project, day__gte=timezone.now().date() - timedelta(days=7)
-            ).order_by("-day", "reason"),
+            ).aggregate(n=Sum("count"))["n"]
+            or 0,
         },
     )
 
@@ -81,6 +98,20 @@ def key_action(request: HttpRequest, project_id: int) -> HttpResponse:
             is_active=action == "activate"
         )
         messages.success(request, f"Key {'re-activated' if action == 'activate' else 'revoked'}.")
+    return redirect("project-settings", project.pk)
+
+
+@login_required
+@require_POST
+def grouping_upgrade(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Move the project to the newest grouping version, with a transition window."""
+    project = project_for(request.user, project_id)
+    if not is_team_admin(request.user, project.team):
+        return HttpResponse("Only team admins can change the grouping.", status=403)
+    if project.upgrade_grouping(GROUPING_CONFIG, user=request.user):
+        messages.success(request, f"New events are now grouped by {GROUPING_CONFIG}.")
+    else:
+        messages.info(request, f"The project already groups by {GROUPING_CONFIG}.")
     return redirect("project-settings", project.pk)
 
 

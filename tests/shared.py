@@ -29,6 +29,17 @@ def _shared_dir() -> Path | None:
 
 
 SHARED_DIR: Path | None = _shared_dir()
+
+
+def _sentry_grouping_dir() -> Path | None:
+    configured = os.environ.get("SENTRY_GROUPING_DIR", "")
+    return Path(configured).resolve() if configured else None
+
+
+# Sentry's grouping inputs and snapshots, copied by hand from a checkout of getsentry/sentry
+# (never committed here): `grouping_inputs/*.json` and `snapshots/*.pysnap`. The comparison with
+# Sentry (issues/tests/test_grouping_sentry.py, marked `sentry_grouping`) runs only when set.
+SENTRY_GROUPING_DIR: Path | None = _sentry_grouping_dir()
 THIRD_PARTY_DIR: Path | None = SHARED_DIR / "fixtures" / "third-party" if SHARED_DIR else None
 
 

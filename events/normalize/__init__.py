@@ -16,7 +16,8 @@ The rules are:
 
 `event.py` reads top to bottom: one call per interface of the protocol, each in a module of its
 own (`message`, `exception`, `threads`, `stacktrace` and `frames`, `breadcrumbs`, `request`,
-`user`, `tags`, `contexts`, `fingerprint`, `sdk`). They share the bounds (`limits`), the string
+`user`, `tags`, `contexts`, `fingerprint`, `sdk`, `security`: the `csp` interface and the legacy
+`checksum`). They share the bounds (`limits`), the string
 cleaning (`text`), the field readers (`fields`), the free-form data copy (`data`) and the error
 list (`problems`). The package is pure Python (no Django), so it is cheap to unit test and to
 call from workers. This module re-exports the names the rest of the code uses.

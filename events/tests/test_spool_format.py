@@ -49,9 +49,9 @@ def test_big_events_are_digested_in_several_bounded_batches(monkeypatch):
     batches = []
     real_prepare = digest._prepare
 
-    def counting_prepare(project_id, raws):
+    def counting_prepare(project_id, raws, *versions):
         batches.append(len(raws))
-        return real_prepare(project_id, raws)
+        return real_prepare(project_id, raws, *versions)
 
     monkeypatch.setattr("digestion.digest._prepare", counting_prepare)
 

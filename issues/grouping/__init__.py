@@ -5,12 +5,15 @@ is stored next to each hash (`Grouping.config`), so a later improvement can be r
 without silently splitting or merging existing Issues. A version never changes; a new behaviour
 goes into a new version.
 
-* `versions/` - one module per version composing its rules (`v1.py`, whose docstring is the
-  reference for the rules), and the `VERSIONS` registry with `compute_grouping`;
+* `versions/` - one module per version composing its rules (`v1.py`, `v2.py`, whose docstrings
+  are the reference for the rules), and the `VERSIONS` registry with `compute_grouping`;
 * `strategies/` - one module per strategy (fingerprint, exception, threads, stacktrace,
-  message, fallback): each turns an event into components, or none;
-* `frames.py` - frame facts (SDK, runtime and app frames) and what a frame contributes;
-* `text_masks.py` - messages and values with their variable parts masked;
+  message, fallback; for v2 also checksum, built-in fingerprint, csp, and the `_v2` modules):
+  each turns an event into components, or none;
+* `frames.py` - frame facts (SDK, runtime and app frames) and what a frame contributes (v1);
+* `builtin_rules.py`, `frame_parts.py` - v2's built-in stack rules and frame contributions;
+* `text_masks.py` - messages and values with their variable parts masked; `value_masks.py`
+  the whole-value masks of v2 (URLs, SQL identifiers);
 * `hashing.py` - the hash of a strategy's components;
 * `titles.py` - an event's title and culprit (shown, not hashed).
 

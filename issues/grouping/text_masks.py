@@ -64,6 +64,11 @@ def normalize_text(text: str) -> str:
 # cache is bounded (entries of at most MAX_NORMALIZE_LENGTH characters).
 @lru_cache(maxsize=4096)
 def _normalize_line(line: str) -> str:
+    return normalize_line(line)
+
+
+def normalize_line(line: str) -> str:
+    """One line with its variable parts masked (not memoized: callers cache what they repeat)."""
     for pattern, placeholder in _MASKS:
         line = pattern.sub(placeholder, line)
     line = _IPV6_RE.sub(_mask_ipv6, line)

@@ -1,4 +1,5 @@
-"""Tests for issues.grouping: real SDK payloads, table tests built from them, property tests."""
+"""Tests for issues.grouping's version v1: real SDK payloads, table tests built from them,
+property tests. (v2's own rules: test_grouping_v2.py.)"""
 
 import copy
 import json
@@ -13,17 +14,25 @@ from hypothesis import strategies as st
 
 from events.normalize import NormalizedEvent, normalize_event
 from issues.grouping import (
-    GROUPING_CONFIG,
     MAX_TITLE_LENGTH,
+    VERSIONS,
     Grouping,
-    compute_grouping,
     event_culprit,
     event_title,
     normalize_filename,
     normalize_function,
     normalize_text,
 )
+from issues.grouping import compute_grouping as compute_by_version
 from tests.shared import SDK_CAPTURES_DIR, THIRD_PARTY_DIR, event_file_params
+
+# The version these tests hold to its rules (a version never changes).
+GROUPING_CONFIG = "v1"
+
+
+def compute_grouping(event: NormalizedEvent) -> Grouping:
+    return compute_by_version(event, GROUPING_CONFIG)
+
 
 RECEIVED_AT = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -85,6 +94,11 @@ def test_every_fixture_groups_stably(path: Path):
     # Grouping a stored document gives the same answer as grouping the fresh event.
     stored = NormalizedEvent.from_dict(orjson.loads(orjson.dumps(first.to_dict())))
     assert compute_grouping(stored) == grouping
+    for version in sorted(VERSIONS.keys() - {GROUPING_CONFIG}):
+        later = compute_by_version(first, version)
+        assert re.fullmatch(r"[0-9a-f]{32}", later.hash) and later.components
+        assert compute_by_version(second, version) == later
+        assert compute_by_version(stored, version) == later
 
 
 # --- real SDK payloads -------------------------------------------------------------------------
@@ -895,6 +909,13 @@ def check_invariants(raw: object) -> None:
     event_culprit(event)
     stored = NormalizedEvent.from_dict(doc)
     assert compute_grouping(stored) == first
+    # Every later version holds to the same invariants.
+    for version in sorted(VERSIONS.keys() - {GROUPING_CONFIG}):
+        grouping = compute_by_version(event, version)
+        assert re.fullmatch(r"[0-9a-f]{32}", grouping.hash)
+        assert compute_by_version(stored, version) == grouping
+        again = normalize_event(copy.deepcopy(raw), received_at=RECEIVED_AT)
+        assert compute_by_version(again, version) == grouping
 
 
 PROPERTY_SETTINGS = settings(

@@ -155,8 +155,11 @@ def test_the_golden_path_is_the_one_digestion_takes(settings):
             "event_id", "issue_id"
         )
     }
-    computed = {
-        name: digested_grouping(payload, GROUPING_CONFIG).hash
-        for name, payload in captures().items()
+    groupings = {
+        name: digested_grouping(payload, GROUPING_CONFIG) for name, payload in captures().items()
     }
-    assert stored == computed
+    assert stored == {name: grouping.hash for name, grouping in groupings.items()}
+    # Each Grouping keeps the strategy and components of the first event of its hash.
+    for row in StoredGrouping.objects.filter(project_id=project.pk):
+        made = [(g.strategy, g.components) for g in groupings.values() if g.hash == row.hash]
+        assert (row.strategy, row.components) in made

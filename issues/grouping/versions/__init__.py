@@ -6,13 +6,16 @@ from collections.abc import Callable
 
 from events.normalize import NormalizedEvent
 from issues.grouping.hashing import Grouping
-from issues.grouping.versions import v1
+from issues.grouping.versions import v1, v2
 
-# The version digestion uses for new events.
-GROUPING_CONFIG = v1.CONFIG
+# The version new projects use (each project stores its own: Project.grouping_config).
+GROUPING_CONFIG = v2.CONFIG
+# The version of projects from before versions were chosen per project.
+LEGACY_CONFIG = v1.CONFIG
 
 VERSIONS: dict[str, Callable[[NormalizedEvent], Grouping]] = {
     v1.CONFIG: v1.compute_grouping,
+    v2.CONFIG: v2.compute_grouping,
 }
 
 
