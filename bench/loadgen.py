@@ -29,12 +29,14 @@ class LoadResult:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else 0.0
 
 
-def _request_head(path: str, host: str, public_key: str, length: int) -> bytes:
+def _request_head(
+    path: str, host: str, public_key: str, length: int, encoding: str = "gzip"
+) -> bytes:
     return (
         f"POST {path} HTTP/1.1\r\n"
         f"Host: {host}\r\n"
         "Content-Type: application/x-sentry-envelope\r\n"
-        "Content-Encoding: gzip\r\n"
+        f"Content-Encoding: {encoding}\r\n"
         "User-Agent: sentry.python/2.75.0\r\n"
         f"X-Sentry-Auth: Sentry sentry_key={public_key}, sentry_version=7, "
         "sentry_client=sentry.python/2.75.0\r\n"
@@ -67,6 +69,7 @@ class _Job:
     bodies: list[bytes]
     ids: list[str]
     todo: list[int]
+    encodings: list[str] | None = None  # Content-Encoding per body; gzip when None
 
 
 async def _connection(job: _Job, result: LoadResult) -> None:
@@ -83,7 +86,9 @@ async def _connection(job: _Job, result: LoadResult) -> None:
                     reader, writer = await asyncio.open_connection(job.host, job.port)
                 start = time.perf_counter()
                 host = f"{job.host}:{job.port}"
-                writer.write(_request_head(job.path, host, job.public_key, len(body)) + body)
+                encoding = job.encodings[index] if job.encodings else "gzip"
+                head = _request_head(job.path, host, job.public_key, len(body), encoding)
+                writer.write(head + body)
                 status, close = await _read_response(reader)
                 result.latencies.append(time.perf_counter() - start)
                 result.statuses.append(status)
@@ -114,9 +119,11 @@ def run_load(
     bodies: list[bytes],
     ids: list[str],
     concurrency: int,
+    encodings: list[str] | None = None,
 ) -> LoadResult:
     todo = list(reversed(range(len(bodies))))
-    job = _Job(host, port, f"/api/{project_id}/envelope/", public_key, bodies, ids, todo)
+    path = f"/api/{project_id}/envelope/"
+    job = _Job(host, port, path, public_key, bodies, ids, todo, encodings)
     # The client's own garbage-collection pauses would count as server latency: none during
     # the run (what it allocates is bounded by the run and freed by reference counting).
     gc.disable()

@@ -2,26 +2,33 @@
 
 The SDK is initialized with a transport that keeps envelopes instead of sending them, errors are
 raised from many generated modules (distinct error sites -> distinct Issues), and each captured
-envelope becomes a template: copies get fresh event ids and are gzip-compressed like the SDK does.
+envelope becomes a template: copies get fresh event ids and are compressed like the SDK does.
+
+Two sets: "classic" (this module: 50 sites; small events without local variables, a large event
+that compresses 30:1; gzip) and "neutral" (bench/neutral_payloads.py: 24 sites, locals, tags,
+user, breadcrumbs, a large event that compresses about 5:1; brotli and gzip as the SDK sends).
 """
 
 import gzip
 import linecache
 import uuid
+from dataclasses import dataclass
 
+import brotli
+import orjson
 import sentry_sdk
-from sentry_sdk.transport import Transport
+
+from bench.capture import KeepingTransport
+from bench.neutral_payloads import SITES as NEUTRAL_SITES
+from bench.neutral_payloads import capture_neutral_templates
 
 SITES = 50
-
-
-class _KeepingTransport(Transport):
-    def __init__(self, options=None) -> None:
-        super().__init__(options)
-        self.envelopes: list[bytes] = []
-
-    def capture_envelope(self, envelope) -> None:
-        self.envelopes.append(envelope.serialize())
+PAYLOAD_SETS = ("neutral", "classic")
+SITES_OF = {"classic": SITES, "neutral": NEUTRAL_SITES}
+# sentry-sdk compresses with brotli at quality 4 when the brotli module is installed, else
+# with gzip at level 9 (sentry_sdk/transport.py).
+SDK_BROTLI_QUALITY = 4
+SDK_GZIP_LEVEL = 9
 
 
 def _module_source(site: int, large: bool) -> str:
@@ -46,7 +53,7 @@ def process_{site}(customer, items, note):
 
 
 def _capture_templates(large: bool) -> list[bytes]:
-    transport = _KeepingTransport()
+    transport = KeepingTransport()
     sentry_sdk.init(
         dsn="http://0123456789abcdef0123456789abcdef@127.0.0.1:9/1",
         transport=transport,
@@ -81,25 +88,70 @@ def _report(handler, order_id: int) -> None:
         sentry_sdk.capture_exception(e)
 
 
-def build_bodies(count: int, large: bool) -> tuple[list[bytes], list[str], int]:
-    """`count` gzip bodies with unique event ids, cycling over the error sites.
+@dataclass
+class Bodies:
+    bodies: list[bytes]
+    encodings: list[str]  # the Content-Encoding of each body
+    ids: list[str]
+    raw_size: int  # mean decompressed envelope size
 
-    Returns the bodies, their event ids and the mean decompressed envelope size.
+    @property
+    def wire_size(self) -> int:
+        return sum(map(len, self.bodies)) // max(len(self.bodies), 1)
+
+
+def templates_of(payloads: str, large: bool) -> list[bytes]:
+    """The serialized envelopes of one payload set, one per error site."""
+    if payloads == "neutral":
+        return capture_neutral_templates(large)
+    return _capture_templates(large)
+
+
+def compress_like_sdk(raw: bytes, encoding: str) -> bytes:
+    if encoding == "br":
+        return brotli.compress(raw, quality=SDK_BROTLI_QUALITY)
+    return gzip.compress(raw, compresslevel=SDK_GZIP_LEVEL)
+
+
+def build_bodies(count: int, large: bool, payloads: str = "classic") -> Bodies:
+    """`count` compressed bodies with unique event ids, cycling over the error sites.
+
+    The classic set is gzip only (as before); the neutral set alternates brotli and gzip, the
+    two encodings the Python SDK sends.
     """
-    templates = _capture_templates(large)
+    templates = templates_of(payloads, large)
     template_ids = [_envelope_event_id(t) for t in templates]
-    bodies, ids, raw_total = [], [], 0
+    result = Bodies([], [], [], 0)
+    raw_total = 0
     for i in range(count):
         template = templates[i % len(templates)]
         event_id = uuid.uuid4().hex
         raw = template.replace(template_ids[i % len(templates)].encode(), event_id.encode())
         raw_total += len(raw)
-        bodies.append(gzip.compress(raw, compresslevel=9))
-        ids.append(event_id)
-    return bodies, ids, raw_total // max(count, 1)
+        encoding = "br" if payloads == "neutral" and i % 2 == 0 else "gzip"
+        result.bodies.append(compress_like_sdk(raw, encoding))
+        result.encodings.append(encoding)
+        result.ids.append(event_id)
+    result.raw_size = raw_total // max(count, 1)
+    return result
+
+
+def body_maker(payloads: str, large: bool):
+    """A function n -> (compressed body, content encoding, event id) making one body at a time
+    (long runs), cycling over the error sites, encoded as `build_bodies` encodes them."""
+    templates = templates_of(payloads, large)
+    template_ids = [_envelope_event_id(t).encode() for t in templates]
+
+    def make(n: int) -> tuple[bytes, str, str]:
+        event_id = uuid.uuid4().hex
+        raw = templates[n % len(templates)].replace(
+            template_ids[n % len(templates)], event_id.encode()
+        )
+        encoding = "br" if payloads == "neutral" and n % 2 == 0 else "gzip"
+        return compress_like_sdk(raw, encoding), encoding, event_id
+
+    return make
 
 
 def _envelope_event_id(envelope: bytes) -> str:
-    import orjson
-
     return orjson.loads(envelope.split(b"\n", 1)[0])["event_id"]

@@ -7,12 +7,19 @@ import psutil
 
 
 class PeakRss:
-    """Polls process trees in the background; `peaks` maps a label to the largest single RSS."""
+    """Polls process trees in the background.
+
+    `peaks` maps a root's label to the largest RSS of any one process of its tree;
+    `process_peaks` maps each process (named by `process_name`) to its own peak;
+    `total_peak` is the largest sum of all the trees' RSS at one sample.
+    """
 
     def __init__(self, roots: dict[str, int], interval: float = 0.2) -> None:
         self.roots = roots
         self.interval = interval
         self.peaks: dict[str, int] = dict.fromkeys(roots, 0)
+        self.process_peaks: dict[str, int] = {}
+        self.total_peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
@@ -24,17 +31,53 @@ class PeakRss:
         self._stop.set()
         self._thread.join()
 
+    def sample(self) -> dict[str, int]:
+        """The RSS of every living process of the trees now, by process name."""
+        now: dict[str, int] = {}
+        for label, pid in self.roots.items():
+            try:
+                root = psutil.Process(pid)
+                tree = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            for process in tree:
+                try:
+                    rss = process.memory_info().rss
+                    name = process_name(label, process, root)
+                except psutil.Error:
+                    continue  # exited between the listing and the read
+                self.peaks[label] = max(self.peaks[label], rss)
+                now[name] = now.get(name, 0) + rss
+        for name, rss in now.items():
+            self.process_peaks[name] = max(self.process_peaks.get(name, 0), rss)
+        self.total_peak = max(self.total_peak, sum(now.values()))
+        return now
+
     def _poll(self) -> None:
         while not self._stop.is_set():
-            for label, pid in self.roots.items():
-                try:
-                    root = psutil.Process(pid)
-                    for process in [root, *root.children(recursive=True)]:
-                        rss = process.memory_info().rss
-                        self.peaks[label] = max(self.peaks[label], rss)
-                except psutil.Error:
-                    pass
+            self.sample()
             self._stop.wait(self.interval)
+
+
+def process_name(label: str, process: psutil.Process, root: psutil.Process) -> str:
+    """A stable name for a server process: `web master`, `web worker 1234`, `worker celery`...
+
+    Celery workers are named by their queue (-Q), gunicorn workers by pid (gunicorn replaces
+    a dead one under a new pid), anything else by its executable's name.
+    """
+    command = process.cmdline()
+    if process.pid == root.pid:
+        return f"{label} {'master' if 'gunicorn' in ' '.join(command) else 'supervisor'}"
+    if "-Q" in command:
+        queue = command[command.index("-Q") + 1]
+        parent = process.parent()
+        if parent is not None and parent.pid != root.pid:
+            # Celery's embedded beat (--beat) is a forked child with its parent's command line.
+            return f"{label} {'beat' if '--beat' in command else queue + ' child'}"
+        return f"{label} {queue}"
+    if label == "web":
+        return f"web worker {process.pid}"
+    return f"{label} {process.name()} {process.pid}"
 
 
 def cpu_seconds(root_pid: int) -> float:

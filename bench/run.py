@@ -2,15 +2,19 @@
 
     .venv/bin/python -m bench.run [--config embedded|postgres|both] [--events 20000]
                                   [--concurrency 32] [--sizes small,large]
+                                  [--payloads neutral|classic|both]
 
 It starts gunicorn and a Celery worker (tests/live.py's LiveStack, the same processes users
-run), replays envelopes made by the real sentry-sdk, counts only HTTP 200s as accepted, waits
-until every accepted event is digested and checks the Issue counts, then reports.
+run), replays envelopes made by the real sentry-sdk (bench/payloads.py: the neutral set and the
+classic one), counts only HTTP 200s as accepted, waits until every accepted event is digested
+and checks the Issue counts, then reports, with the peak RSS of every server process and of
+their sum. A server process that dies stops the run at once, with the tail of its log.
 """
 
 import argparse
 import os
 import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,13 +22,14 @@ from pathlib import Path
 import psutil
 
 from bench.loadgen import run_load
-from bench.payloads import SITES, build_bodies
+from bench.payloads import PAYLOAD_SETS, SITES_OF, build_bodies
 from bench.resources import (
     PeakRss,
     cpu_seconds,
     database_server_cpu_seconds,
     sqlite_data_bytes,
 )
+from bench.stack_watch import StackDied, check_alive
 from tests.live import LiveStack
 
 DIGEST_TIMEOUT = 600
@@ -37,10 +42,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--large-events", type=int, default=None, help="default: --events / 4")
+    parser.add_argument("--payloads", choices=[*PAYLOAD_SETS, "both"], default="both")
     args = parser.parse_args()
 
     configs = ["embedded", "postgres"] if args.config == "both" else [args.config]
-    rows = []
+    payload_sets = PAYLOAD_SETS if args.payloads == "both" else (args.payloads,)
+    rows, processes = [], {}
     for config in configs:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
             # Quotas off: the benchmark measures how much the server can take, not the policy.
@@ -49,24 +56,39 @@ def main() -> None:
             stack.start()
             try:
                 large_count = args.large_events or args.events // 4
-                for size in args.sizes.split(","):
-                    count = args.events if size == "small" else large_count
-                    rows.append(measure(stack, config, size, count, args.concurrency))
+                for payloads in payload_sets:
+                    for size in args.sizes.split(","):
+                        count = args.events if size == "small" else large_count
+                        row = measure(stack, config, payloads, size, count, args.concurrency)
+                        rows.append(row)
+                        processes[(config, payloads, size)] = row.pop("process_peaks")
+            except StackDied as died:
+                print(f"bench.run: {died}", file=sys.stderr)
+                sys.exit(1)
             finally:
                 stack.stop()
     print_table(rows, args.concurrency)
+    print_processes(processes)
 
 
-def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: int) -> dict:
-    project_id, dsn = stack.create_project(f"bench-{size}")
+def measure(
+    stack: LiveStack, config: str, payloads: str, size: str, count: int, concurrency: int
+) -> dict:
+    project_id, dsn = stack.create_project(f"bench-{payloads}-{size}")
     public_key = dsn.split("//", 1)[1].split("@", 1)[0]
-    bodies, ids, raw_size = build_bodies(count, large=(size == "large"))
+    made = build_bodies(count, large=(size == "large"), payloads=payloads)
+    bodies, ids = made.bodies, made.ids
+    check_alive(stack)
     db_before = database_bytes(stack)
     roots = {"web": stack.web.pid, "worker": stack.worker.pid}
     cpu_before = {label: cpu_seconds(pid) for label, pid in roots.items()}
     db_cpu_before = database_server_cpu_seconds()
     with PeakRss(roots) as rss:
-        load = run_load("127.0.0.1", stack.port, project_id, public_key, bodies, ids, concurrency)
+        load = run_load(
+            "127.0.0.1", stack.port, project_id, public_key, bodies, ids, concurrency,
+            encodings=made.encodings,
+        )  # fmt: skip
+        check_alive(stack)
         digested_at = wait_digested(stack, project_id, len(load.accepted_ids))
     cpu = {label: cpu_seconds(pid) - cpu_before[label] for label, pid in roots.items()}
     db_cpu = database_server_cpu_seconds() - db_cpu_before
@@ -80,10 +102,12 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
     db_after = database_bytes(stack)
     return {
         "config": config,
+        "payloads": payloads,
         "size": size,
         "events": count,
-        "raw_bytes": raw_size,
-        "wire_bytes": sum(map(len, bodies)) // len(bodies),
+        "raw_bytes": made.raw_size,
+        "wire_bytes": made.wire_size,
+        "encodings": "/".join(sorted(set(made.encodings))),
         "accepted": len(load.accepted_ids),
         "non_200": sum(1 for s in load.statuses if s != 200),
         "ingest_rate": len(load.accepted_ids) / load.elapsed,
@@ -98,17 +122,23 @@ def measure(stack: LiveStack, config: str, size: str, count: int, concurrency: i
         "cpu_db_ms": db_cpu * 1000 / max(len(stored), 1) if stack.kind == "postgres" else None,
         "rss_web_mb": rss.peaks["web"] / 2**20,
         "rss_worker_mb": rss.peaks["worker"] / 2**20,
+        "rss_total_mb": rss.total_peak / 2**20,
+        "process_peaks": dict(rss.process_peaks),
         "db_bytes_per_1000": (db_after - db_before) * 1000 / max(len(stored), 1),
     }
 
 
 def wait_digested(stack: LiveStack, project_id: int, accepted: int) -> float:
-    """perf_counter() time at which the project's stored events reached `accepted`."""
+    """perf_counter() time at which the project's stored events reached `accepted`.
+
+    Raises StackDied as soon as a server process is found dead.
+    """
     deadline = time.monotonic() + DIGEST_TIMEOUT
     query = "SELECT COUNT(*) FROM events_event WHERE project_id = %s"
     while time.monotonic() < deadline:
         if stack.sql(query, (project_id,))[0][0] >= accepted:
             return time.perf_counter()
+        check_alive(stack)
         time.sleep(0.05)
     raise SystemExit(f"not all events digested within {DIGEST_TIMEOUT}s")
 
@@ -140,24 +170,34 @@ def print_table(rows: list[dict], concurrency: int) -> None:
         "worker; the load generator shares the same cores."
     )
     header = (
-        "| config | event | events | size (raw / gzip) | ingest ev/s | p50 ms | p99 ms "
-        "| digest ev/s | lost | non-200 | issues | CPU ms/ev web / worker / db "
-        "| peak RSS web / worker MB | DB bytes / 1000 ev |"
+        "| config | payloads | event | events | size raw / wire (encoding) | ingest ev/s "
+        "| p50 ms | p99 ms | digest ev/s | lost | non-200 | issues | CPU ms/ev web / worker / db "
+        "| peak RSS MB: largest web / largest worker / sum | DB bytes / 1000 ev |"
     )
     print(header)
-    print("|---" * 14 + "|")
+    print("|---" * 15 + "|")
     for r in rows:
         print(
-            f"| {r['config']} | {r['size']} | {r['events']} "
+            f"| {r['config']} | {r['payloads']} | {r['size']} | {r['events']} "
             f"| {r['raw_bytes'] / 1024:.1f} KB / {r['wire_bytes'] / 1024:.1f} KB "
+            f"({r['encodings']}) "
             f"| {r['ingest_rate']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} "
             f"| {r['digest_rate']:.0f} | {r['lost']} | {r['non_200']} | {r['issues']} "
             f"| {r['cpu_web_ms']:.2f} / {r['cpu_worker_ms']:.2f} / "
             f"{'-' if r['cpu_db_ms'] is None else format(r['cpu_db_ms'], '.2f')} "
-            f"| {r['rss_web_mb']:.0f} / {r['rss_worker_mb']:.0f} "
+            f"| {r['rss_web_mb']:.0f} / {r['rss_worker_mb']:.0f} / {r['rss_total_mb']:.0f} "
             f"| {r['db_bytes_per_1000'] / 1024:.0f} KB |"
         )
-    print(f"(~{SITES} distinct error sites per run; every accepted event was checked digested)")
+    sites = ", ".join(f"{name} {SITES_OF[name]}" for name in sorted({r["payloads"] for r in rows}))
+    print(f"(distinct error sites per run: {sites}; every accepted event was checked digested)")
+
+
+def print_processes(processes: dict[tuple[str, str, str], dict[str, int]]) -> None:
+    """Peak RSS of each server process, per measurement (the sum's peak is in the table)."""
+    print("\nPeak RSS per process (MB)")
+    for (config, payloads, size), peaks in processes.items():
+        listed = ", ".join(f"{name} {rss / 2**20:.0f}" for name, rss in sorted(peaks.items()))
+        print(f"- {config} / {payloads} / {size}: {listed}")
 
 
 if __name__ == "__main__":

@@ -352,7 +352,12 @@ CELERY_BEAT_SCHEDULE["flush-overdue-alerts"] = {
 # Alert tasks have a queue (and a worker, bugsink/workers.py) of their own: a mail server or
 # webhook that never answers holds up alert delivery for its timeout, never digestion. A worker
 # started without -Q consumes only the default queue ("celery"), not this one.
-CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
+# The sweep runs there too: on the digest queue, a sweep every interval would wait behind a long
+# drain and pile up, while that queue must hold at most one request per project.
+CELERY_TASK_ROUTES = {
+    "alerts.tasks.*": {"queue": "alerts"},
+    "digestion.tasks.sweep_undigested": {"queue": "alerts"},
+}
 # --- Project quotas (ingest/quota.py) ---------------------------------------------------------
 # Events accepted per project per calendar minute / hour; 0 = no limit. Over quota the ingest
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.

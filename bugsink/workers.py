@@ -8,7 +8,8 @@ alerts worker for its timeout, while the digestion worker goes on turning events
 
 - digestion: queue `celery`, one process (`--pool solo`), with the beat scheduler (the periodic
   sweep of undigested events and of overdue alert windows);
-- alerts: queue `alerts`, a few threads, so one stuck delivery does not hold up the others.
+- alerts: queue `alerts`, a few threads, so one stuck delivery does not hold up the others; the
+  periodic sweep of undigested events runs here too (settings.CELERY_TASK_ROUTES).
 
 This module is the one place that says how they are started: `./run` and the live test stack
 (tests/live.py) both run it. It stops both workers when it receives SIGTERM, SIGINT or SIGHUP,

@@ -6,34 +6,72 @@ spool, and the sweep every worker runs at start-up enqueues their projects again
 """
 
 import logging
+import time
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
 
+from core import digest_requests
 from datapolicy.eviction import keep_within_cap
-from digestion.digest import digest_pending
+from digestion.digest import digest_batch
 from events.models import RawEvent
 
 logger = logging.getLogger("bugsink.digest")
 
+# A task drains its project for about this long, then hands the worker to the next request in
+# the queue and enqueues the rest: under sustained load every project's request is reached
+# within (projects x this), far below the age at which a marker counts as stale.
+DRAIN_SECONDS = 10.0
+
 
 @shared_task(name="digestion.tasks.digest_project", acks_late=True)
 def digest_project(project_id: int) -> int:
-    # Retention runs here, in the background worker between batches, never on ingest.
-    return digest_pending(project_id, after_batch=keep_within_cap)
+    # Released before the drain, never after: an event spooled from here on finds the marker
+    # free and enqueues the next drain, while one spooled before is seen by this drain.
+    digest_requests.release(project_id)
+    deadline = time.monotonic() + DRAIN_SECONDS
+    total = 0
+    while True:
+        stored, more = digest_batch(project_id, settings.DIGEST_BATCH_SIZE)
+        total += stored
+        if stored:
+            # Retention runs here, in the background worker between batches, never on ingest.
+            keep_within_cap(project_id, stored)
+        if not more:
+            return total
+        if time.monotonic() > deadline:
+            break
+    # More is spooled: to the back of the queue, unless ingest has enqueued a request already.
+    if digest_requests.claim(project_id):
+        try:
+            digest_project.apply_async(args=[project_id])
+        except Exception:
+            digest_requests.release(project_id)  # the sweep enqueues it
+            raise
+    return total
 
 
 @shared_task(name="digestion.tasks.sweep_undigested")
-def sweep_undigested() -> list[int]:
-    """Enqueue a digest for every project with spooled events (missed enqueues, crashes)."""
+def sweep_undigested(force: bool = False) -> list[int]:
+    """Enqueue a digest for every project with spooled events (missed enqueues, crashes) that
+    has no request pending; `force` enqueues regardless (a worker start: markers whose
+    messages were lost are not trusted). Returns the projects enqueued."""
     project_ids = list(
         RawEvent.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
     )
+    enqueued = []
     for project_id in project_ids:
-        digest_project.apply_async(args=[project_id])
-    return project_ids
+        if digest_requests.claim(project_id, force=force):
+            try:
+                digest_project.apply_async(args=[project_id])
+            except Exception:
+                digest_requests.release(project_id)
+                raise
+            enqueued.append(project_id)
+    return enqueued
 
 
 @worker_ready.connect
 def _sweep_on_worker_start(sender, **kwargs) -> None:
-    sweep_undigested.apply_async()
+    sweep_undigested.apply_async(kwargs={"force": True})

@@ -2,9 +2,12 @@
 
 Publishing one Celery task per accepted event would cost every request a broker round trip and
 flood the worker with tasks that find nothing left to do (one task digests the whole spool).
-Instead each web process keeps a set of projects with new events and a background thread
-publishes one task per project per short window. An event is durable before it gets here; if
-the process dies before publishing, the periodic sweep enqueues its project.
+Instead each web process keeps a set of projects with new events (the request path only adds
+to it) and a background thread, once per short window, publishes a task for each of them whose
+shared marker it can claim (core/digest_requests.py): a project that already has a request
+waiting in the broker gets no second one, so the queue holds O(projects), not O(events). An
+event is durable before it gets here; if the process dies before publishing, the periodic sweep
+enqueues its project.
 
 The task is published by name: the ingest processes never import digestion's code (grouping,
 the state machine), and ingestion and digestion stay independent of each other.
@@ -16,6 +19,8 @@ import threading
 import time
 
 from celery import current_app
+
+from core import digest_requests
 
 logger = logging.getLogger("bugsink.digest")
 
@@ -54,13 +59,20 @@ class DigestScheduler:
                 self.publish(project_id)
 
     def publish(self, project_id: int) -> bool:
-        """Publish one digest task now. Never raises; False when the broker is unavailable."""
+        """Publish one digest task now unless one is pending already. Never raises; False when
+        the broker is unavailable."""
         if time.monotonic() < self._broker_down_until:
             return False
+        claimed = False
         try:
+            if not digest_requests.claim(project_id):
+                return True  # a request is waiting in the broker; its drain will see our rows
+            claimed = True
             current_app.send_task(DIGEST_TASK, args=[project_id], retry=False)
             return True
         except Exception:  # any broker failure: the events are safe in the spool already
+            if claimed:
+                self._release_quietly(project_id)
             self._broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
             logger.warning(
                 "could not enqueue digest for project %s; the sweep will pick it up",
@@ -68,6 +80,15 @@ class DigestScheduler:
                 exc_info=True,
             )
             return False
+
+    @staticmethod
+    def _release_quietly(project_id: int) -> None:
+        """Free a marker whose message was not published, so the sweep need not wait for it
+        to go stale."""
+        try:
+            digest_requests.release(project_id)
+        except Exception:
+            pass  # it goes stale by itself
 
 
 scheduler = DigestScheduler()

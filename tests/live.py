@@ -28,6 +28,21 @@ REDIS_DB = 14
 GUNICORN_CMD = [sys.executable, "-m", "gunicorn", "-c", "bugsink/gunicorn.conf.py", "bugsink.asgi"]
 
 
+def broker_queue_length(broker_url: str, broker_dir: Path, queue: str = "celery") -> int:
+    """Messages waiting in a queue: LLEN on Redis, message files in the filesystem broker."""
+    if broker_url.startswith("filesystem://"):
+        folder = broker_dir / "queue"
+        suffix = f".{queue}.msg"
+        return sum(1 for name in os.listdir(folder) if name.endswith(suffix))
+    import redis
+
+    client = redis.Redis.from_url(broker_url)
+    try:
+        return client.llen(queue)
+    finally:
+        client.close()
+
+
 def free_port() -> int:
     with closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
@@ -268,6 +283,11 @@ class LiveStack:
             if event_ids <= stored or time.monotonic() > deadline:
                 return stored
             time.sleep(0.1)
+
+    def broker_queue_length(self, queue: str = "celery") -> int:
+        """Messages waiting in the stack's broker queue (digest requests by default)."""
+        broker_dir = self.workdir / "data" / "broker"
+        return broker_queue_length(self.env["CELERY_BROKER_URL"], broker_dir, queue)
 
     def spool_size(self, project_id: int | None = None) -> int:
         if project_id is None:
