@@ -16,27 +16,31 @@ and their id comes from the envelope header, where SDKs put it.
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
 
 from events.models import Attachment, UserFeedback
 from events.spool_format import pack
+from monitors.models import CheckIn
 
+from .checkins import check_in_from_item, request_processing
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
 from .group_commit import SpoolRow
 from .json_object import decode_json_object
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+# A check-in repeated (same id and status) within this window is an SDK's resend.
+RESEND_WINDOW = timedelta(hours=1)
 
 
 @dataclass
 class Accepted:
     event_id: str | None
     rows: list[SpoolRow] = field(default_factory=list)  # the events, for the spool
-    others: list[Attachment | UserFeedback] = field(default_factory=list)
+    others: list[Attachment | UserFeedback | CheckIn] = field(default_factory=list)
 
 
 def normalize_event_id(value: object) -> str | None:
@@ -87,7 +91,7 @@ def accept_envelope(
 ) -> Accepted:
     envelope_event_id = normalize_event_id(envelope.headers.get("event_id"))
     rows: list[SpoolRow] = []
-    others: list[Attachment | UserFeedback] = []
+    others: list[Attachment | UserFeedback | CheckIn] = []
     event_id = envelope_event_id
     # Everything is validated before anything is written: a bad item rejects the whole
     # envelope, so the SDK's retry (or the user's fix) cannot half-duplicate it.
@@ -108,21 +112,35 @@ def accept_envelope(
             feedback = _feedback(project_id, envelope_event_id, item, received_at)
             others.append(feedback)
             event_id = event_id or feedback.feedback_id
+        elif item.type == "check_in":
+            others.append(check_in_from_item(project_id, item.payload, received_at))
         # Any other item (transaction, session, replay, profile, ...) is taken and dropped: the
         # SDK must not retry what this server does not keep.
     return Accepted(event_id, rows=rows, others=others)
 
 
-def store_others(others: list[Attachment | UserFeedback]) -> None:
-    """Persist attachments and feedback (blocking: call off the event loop)."""
+def store_others(others: list[Attachment | UserFeedback | CheckIn]) -> None:
+    """Persist attachments, feedback and check-ins (blocking: call off the event loop)."""
     with transaction.atomic():
         for obj in others:
             if not _already_stored(obj):
                 obj.save()
+    if any(isinstance(obj, CheckIn) for obj in others):
+        request_processing()
 
 
-def _already_stored(obj: Attachment | UserFeedback) -> bool:
+def _already_stored(obj: Attachment | UserFeedback | CheckIn) -> bool:
     """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
+    if isinstance(obj, CheckIn):
+        return (
+            bool(obj.check_in_id)
+            and CheckIn.objects.filter(
+                project_id=obj.project_id,
+                check_in_id=obj.check_in_id,
+                status=obj.status,
+                received_at__gte=obj.received_at - RESEND_WINDOW,
+            ).exists()
+        )
     if isinstance(obj, Attachment):
         same = Attachment.objects.filter(filename=obj.filename, size=obj.size)
     elif obj.feedback_id:

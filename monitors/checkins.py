@@ -67,10 +67,7 @@ def _process(row: CheckIn, at: datetime) -> None:
         monitor.last_check_at = at
         monitor.save()
         return
-    if check_in_id:
-        CheckIn.objects.filter(
-            monitor=monitor, check_in_id=check_in_id, status="in_progress"
-        ).update(finished=True)
+    _finish_running(row, monitor, check_in_id)
     duration = payload.get("duration")
     ok = status == "ok"
     MonitorResult.objects.create(
@@ -89,6 +86,20 @@ def _process(row: CheckIn, at: datetime) -> None:
     )
     apply_and_store(monitor, verdict, at)
     monitor.save()
+
+
+ZERO_ID = "0" * 32  # "the latest check-in in progress" (the protocol's empty UUID)
+
+
+def _finish_running(row: CheckIn, monitor: Monitor, check_in_id: str) -> None:
+    running = CheckIn.objects.filter(
+        project_id=row.project_id, monitor=monitor, status="in_progress", finished=False
+    ).exclude(pk=row.pk)
+    if check_in_id and check_in_id != ZERO_ID:
+        running = running.filter(check_in_id=check_in_id)
+    else:
+        running = running.filter(pk__in=running.order_by("-id").values("pk")[:1])
+    running.update(finished=True)
 
 
 def _expect_next(monitor: Monitor, at: datetime) -> None:

@@ -169,7 +169,7 @@ class CheckIn(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["processed_at"], name="checkin_unprocessed"),
-            models.Index(fields=["monitor", "check_in_id"], name="checkin_monitor_id"),
+            models.Index(fields=["project", "check_in_id"], name="checkin_project_id"),
         ]
 
 
