@@ -22,6 +22,9 @@ class _Handler(BaseHTTPRequestHandler):
         with owner.lock:
             owner.hits[self.path] = owner.hits.get(self.path, 0) + 1
             hits = owner.hits[self.path]
+        if self.path.startswith("/hang-once") and hits > 1:
+            self._answer(200, b"all good now")
+            return
         if self.path.startswith("/hang"):
             owner.release.wait(60)
             return
@@ -49,8 +52,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class TargetServer:
-    """HTTP(S) on 127.0.0.1: /ok, /fail (500), /hang (never answers), /flap (up, down, up, ...
-    or as `flap_up` says), /maintenance (200 with an error text)."""
+    """HTTP(S) on 127.0.0.1: /ok, /fail (500), /hang (never answers), /hang-once (hangs the
+    first time only), /flap (up, down, up, ... or as `flap_up` says), /maintenance (200 with an
+    error text)."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.lock = threading.Lock()
