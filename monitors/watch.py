@@ -4,7 +4,6 @@ that were not pinged in time. Run by every monitors tick, under each monitor's r
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
 
 from .models import CheckIn, Monitor, MonitorKind, MonitorResult
 from .scheduler import apply_and_store
@@ -67,11 +66,11 @@ def _timed_out(now: datetime) -> int:
         finished=False,
         monitor__max_runtime_minutes__isnull=False,
         monitor__is_paused=False,
-    ).values_list("pk", "monitor_id", "received_at", "monitor__max_runtime_minutes")
+    ).values_list("pk", "monitor_id", "processed_at", "monitor__max_runtime_minutes")
     count = 0
     for pk, monitor_id, started, max_runtime in list(running):
-        # received_at is wall-clock; compare on the monitors' clock by adding its offset.
-        if started + timedelta(minutes=max_runtime) + (now - _wall_now()) > now:
+        # processed_at is on the monitors' clock (received_at is the wall clock's).
+        if started is None or started + timedelta(minutes=max_runtime) > now:
             continue
         with transaction.atomic():
             if not CheckIn.objects.filter(pk=pk, finished=False).update(finished=True):
@@ -85,10 +84,6 @@ def _timed_out(now: datetime) -> int:
             monitor.save()
             count += 1
     return count
-
-
-def _wall_now() -> datetime:
-    return timezone.now()
 
 
 def heartbeat(monitor_id: int, now: datetime) -> bool:
