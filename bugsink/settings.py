@@ -310,6 +310,8 @@ MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 5)
 MONITOR_LEASE_SECONDS = env_int("MONITOR_LEASE_SECONDS", 120)
 MONITOR_CHECK_THREADS = env_int("MONITOR_CHECK_THREADS", 20)
 MONITOR_PASS_SECONDS = env_int("MONITOR_PASS_SECONDS", 50)
+# Check results and check-ins older than this are deleted (incidents, and so uptime, are kept).
+MONITOR_RESULT_RETENTION_DAYS = env_int("MONITOR_RESULT_RETENTION_DAYS", 31)
 # Checks of private, loopback or link-local addresses are refused (SSRF) unless this is on:
 # monitoring an intranet service is legitimate, but it is the instance owner's decision.
 MONITOR_ALLOW_PRIVATE = env_bool("MONITOR_ALLOW_PRIVATE", False)

@@ -117,7 +117,10 @@ class Monitor(models.Model):
 class MonitorResult(models.Model):
     """One check (or check-in, or missed slot) and its verdict."""
 
-    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="results")
+    # Indexed by the (monitor, checked_at) index below, which starts with it.
+    monitor = models.ForeignKey(
+        Monitor, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     agent = models.ForeignKey(
         "MonitorAgent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -132,7 +135,10 @@ class MonitorResult(models.Model):
     context = models.JSONField(default=dict, blank=True)  # timings, certificate days, ...
 
     class Meta:
-        indexes = [models.Index(fields=["monitor", "checked_at"], name="result_monitor_time")]
+        indexes = [
+            models.Index(fields=["monitor", "checked_at"], name="result_monitor_time"),
+            models.Index(fields=["checked_at"], name="result_time"),  # retention
+        ]
 
 
 class Incident(models.Model):

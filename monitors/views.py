@@ -51,6 +51,7 @@ def monitor_list(request: HttpRequest, project_id: int) -> HttpResponse:
     for monitor in monitors:
         monitor.state = states[monitor.pk]
         monitor.spark = sparkline(recent[monitor.pk][-SPARK_RESULTS:])
+        monitor.bars = uptime_bars(monitor.state.daily, width=120)
     incidents = (
         Incident.objects.filter(monitor__project=project)
         .select_related("monitor")

@@ -107,6 +107,7 @@ def test_list_and_detail_show_state_sparkline_uptime_and_incidents(project, sett
     assert "HTTP 502 &lt;b&gt;bad gateway&lt;/b&gt;" in page
     detail = member.get(reverse("monitor-detail", args=[monitor.pk])).content.decode()
     assert detail.count('<rect class="up-') == 30
+    assert page.count('<rect class="up-') == 30
     assert "6:00:00" in detail  # the incident's duration
     state = member.get(reverse("monitor-state", args=[monitor.pk])).json()
     assert state["severity"] == "critical" and len(state["daily_uptime"]) == 30
@@ -129,3 +130,44 @@ def test_other_teams_monitors_are_404(project):
     assert client.get(reverse("monitor-detail", args=[monitor.pk])).status_code == 404
     assert client.get(reverse("monitor-state", args=[monitor.pk])).status_code == 404
     assert client.get(reverse("monitor-list", args=[project.pk])).status_code == 404
+
+
+def test_list_page_queries_do_not_grow_with_monitors(project, django_assert_max_num_queries):
+    member = client_for(make_user("member", project.team))
+    url = reverse("monitor-list", args=[project.pk])
+
+    def add(count: int) -> None:
+        for _ in range(count):
+            n = Monitor.objects.count()
+            monitor = Monitor.objects.create(
+                project=project, name=f"m{n}", slug=f"m{n}", kind="http"
+            )
+            MonitorResult.objects.create(
+                monitor=monitor, checked_at=monitor.created_at, severity="ok", response_ms=5
+            )
+            Incident.objects.create(monitor=monitor, started_at=monitor.created_at)
+
+    add(1)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        assert member.get(url).status_code == 200
+    add(20)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert member.get(url).status_code == 200
+
+
+def test_retention_prunes_old_results_not_incidents(project, settings):
+    from monitors.retention import prune
+
+    settings.MONITOR_RESULT_RETENTION_DAYS = 31
+    monitor = Monitor.objects.create(project=project, name="x", slug="x", kind="http")
+    now = monitor.created_at
+    old = now - timedelta(days=40)
+    MonitorResult.objects.create(monitor=monitor, checked_at=old, severity="ok")
+    MonitorResult.objects.create(monitor=monitor, checked_at=now, severity="ok")
+    Incident.objects.create(monitor=monitor, started_at=old, ended_at=old + timedelta(hours=1))
+    assert prune(now) == 1
+    assert MonitorResult.objects.get().checked_at == now
+    assert Incident.objects.count() == 1
