@@ -72,9 +72,9 @@ def _addresses(host: str, port: int, ip_version: str, allow_private: bool) -> tu
     try:
         target = resolve_target(f"http://{_bracket(host)}:{port}/", allow_private=allow_private)
     except WebhookRefused as exc:
-        raise ProbeRefused(
-            f"{host} is not allowed ({exc}); private targets need MONITOR_ALLOW_PRIVATE=true"
-        ) from exc
+        # The guard's own hint names the webhooks' setting: say which one monitors use.
+        reason = str(exc).split("; set ALERT_WEBHOOK_ALLOW_PRIVATE")[0]
+        raise ProbeRefused(f"{reason}; private targets need MONITOR_ALLOW_PRIVATE=true") from exc
     except WebhookFailed as exc:
         raise ProbeRefused(str(exc)) from exc
     addresses = target.addresses

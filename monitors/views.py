@@ -103,7 +103,8 @@ def _with_durations(incidents) -> list[Incident]:
     now = clock.now()
     found = list(incidents)
     for incident in found:
-        incident.duration = (incident.ended_at or now) - incident.started_at
+        elapsed = (incident.ended_at or now) - incident.started_at
+        incident.duration = timedelta(seconds=round(elapsed.total_seconds()))
     return found
 
 

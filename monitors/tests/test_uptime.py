@@ -129,6 +129,7 @@ def test_private_targets_are_refused_unless_the_instance_allows_them(
     monitor.refresh_from_db()
     assert monitor.severity == "critical"
     assert "MONITOR_ALLOW_PRIVATE" in monitor.last_cause
+    assert "ALERT_WEBHOOK" not in monitor.last_cause
     assert target.hits == {}  # no connection was made
 
 
