@@ -134,17 +134,17 @@ class MonitorResult(models.Model):
     error = models.CharField(max_length=500, blank=True, default="")
     context = models.JSONField(default=dict, blank=True)  # timings, certificate days, ...
 
-    @property
-    def lateness_seconds(self) -> float | None:
-        if self.scheduled_for is None:
-            return None
-        return round((self.checked_at - self.scheduled_for).total_seconds(), 1)
-
     class Meta:
         indexes = [
             models.Index(fields=["monitor", "checked_at"], name="result_monitor_time"),
             models.Index(fields=["checked_at"], name="result_time"),  # retention
         ]
+
+    @property
+    def lateness_seconds(self) -> float | None:
+        if self.scheduled_for is None:
+            return None
+        return round((self.checked_at - self.scheduled_for).total_seconds(), 1)
 
 
 class Incident(models.Model):
