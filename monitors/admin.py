@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from .models import Monitor, MonitorAgent
 
@@ -12,4 +12,12 @@ class MonitorAdmin(admin.ModelAdmin):
 @admin.register(MonitorAgent)
 class MonitorAgentAdmin(admin.ModelAdmin):
     list_display = ("name", "owner", "is_enabled", "last_seen_at", "comment")
-    exclude = ("token_hash",)  # tokens are made by manage.py create_monitor_agent
+    exclude = ("token_hash",)  # only the hash is stored: the token is shown once, below
+    filter_horizontal = ("projects",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not obj.token_hash:
+            token = obj.new_token()
+            obj.owner = obj.owner or request.user
+            messages.warning(request, f"The token of agent {obj.name} (shown only now): {token}")
+        super().save_model(request, obj, form, change)

@@ -195,7 +195,7 @@ class MonitorAgent(models.Model):
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     token_hash = models.CharField(max_length=64, unique=True)
     is_enabled = models.BooleanField(default=True)
@@ -208,8 +208,15 @@ class MonitorAgent(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def new_token(self) -> str:
+        """Give the agent a fresh token (replacing any old one); returns it, unsaved."""
+        token = f"bsa_{uuid.uuid4().hex}{secrets.token_hex(8)}"
+        self.token_hash = hash_token(token)
+        return token
+
     @classmethod
     def create_with_token(cls, name: str, **fields) -> tuple["MonitorAgent", str]:
-        token = f"bsa_{uuid.uuid4().hex}{secrets.token_hex(8)}"
-        agent = cls.objects.create(name=name, token_hash=hash_token(token), **fields)
+        agent = cls(name=name, **fields)
+        token = agent.new_token()
+        agent.save()
         return agent, token

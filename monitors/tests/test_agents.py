@@ -105,3 +105,18 @@ def test_agent_api_needs_a_valid_enabled_token(live_server, project):
         headers={"Authorization": f"Bearer {token}"}, timeout=10,
     )  # fmt: skip
     assert posted.status_code == 400
+
+
+def test_admin_creates_an_agent_and_shows_its_token_once(admin_client, project):
+    response = admin_client.post(
+        "/admin/monitors/monitoragent/add/",
+        {"name": "office", "is_enabled": "on", "comment": "", "projects": [project.pk]},
+        follow=True,
+    )
+    agent = MonitorAgent.objects.get(name="office")
+    text = response.content.decode()
+    token = text.split("(shown only now): ", 1)[1].split("<", 1)[0].strip()
+    from monitors.models import hash_token
+
+    assert hash_token(token) == agent.token_hash and token not in agent.token_hash
+    assert list(agent.projects.all()) == [project]
