@@ -139,7 +139,8 @@ def monitor_edit(request: HttpRequest, monitor_id: int) -> HttpResponse:
         monitor = form.save(commit=False)
         if monitor.next_run_at is None:
             _first_run(monitor)
-        monitor.save()
+        # Only what the form owns: a check running now keeps its lease and its state.
+        monitor.save(update_fields=[*MonitorForm.Meta.fields, "request_headers", "next_run_at"])
         messages.success(request, "Monitor saved.")
         return redirect("monitor-detail", monitor.pk)
     return render(

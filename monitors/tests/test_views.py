@@ -171,3 +171,22 @@ def test_retention_prunes_old_results_not_incidents(project, settings):
     assert prune(now) == 1
     assert MonitorResult.objects.get().checked_at == now
     assert Incident.objects.count() == 1
+
+
+def test_editing_keeps_a_running_checks_lease(project):
+    admin = client_for(make_user("boss", project.team, role="admin"))
+    monitor = Monitor.objects.create(
+        project=project, name="api", slug="api", kind="http", url="https://api.example.com/",
+        selected_by="worker-1", severity="critical",
+    )  # fmt: skip
+    form = {
+        "name": "api v2", "kind": "http", "url": "https://api.example.com/v2", "method": "GET",
+        "ip_version": "any", "timeout_seconds": 5, "expected_status": "200",
+        "cert_warning_days": 14, "frequency_seconds": 60, "recheck_delay_seconds": 20, "failures_before_alert": 2,
+        "recoveries_before_ok": 1, "agents_required": 1, "schedule_timezone": "UTC",
+        "checkin_margin_minutes": 1,
+    }  # fmt: skip
+    assert admin.post(reverse("monitor-edit", args=[monitor.pk]), form).status_code == 302
+    monitor.refresh_from_db()
+    assert (monitor.name, monitor.url) == ("api v2", "https://api.example.com/v2")
+    assert monitor.selected_by == "worker-1" and monitor.severity == "critical"
