@@ -183,8 +183,8 @@ def test_editing_keeps_a_running_checks_lease(project):
         "name": "api v2", "kind": "http", "url": "https://api.example.com/v2", "method": "GET",
         "ip_version": "any", "timeout_seconds": 5, "expected_status": "200",
         "cert_warning_days": 14, "frequency_seconds": 60, "recheck_delay_seconds": 20,
-        "failures_before_alert": 2, "recoveries_before_ok": 1, "agents_required": 1, "schedule_timezone": "UTC",
-        "checkin_margin_minutes": 1,
+        "failures_before_alert": 2, "recoveries_before_ok": 1, "agents_required": 1,
+        "schedule_timezone": "UTC", "checkin_margin_minutes": 1,
     }  # fmt: skip
     assert admin.post(reverse("monitor-edit", args=[monitor.pk]), form).status_code == 302
     monitor.refresh_from_db()
