@@ -28,6 +28,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.path.startswith("/hang"):
             owner.release.wait(60)
             return
+        if self.path.startswith("/slow"):
+            owner.release.wait(0.3)
+            self._answer(200, b"slow but fine")
+            return
         if self.path.startswith("/flap"):
             up = owner.flap_up if owner.flap_up is not None else hits % 2 == 1
             self._answer(200 if up else 503, b"flapping")
@@ -53,8 +57,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 class TargetServer:
     """HTTP(S) on 127.0.0.1: /ok, /fail (500), /hang (never answers), /hang-once (hangs the
-    first time only), /flap (up, down, up, ... or as `flap_up` says), /maintenance (200 with an
-    error text)."""
+    first time only), /slow (0.3 s), /flap (up, down, up, ... or as `flap_up` says),
+    /maintenance (200 with an error text)."""
 
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.lock = threading.Lock()

@@ -179,3 +179,37 @@ def test_paused_monitor_does_not_run(
     make_monitor(project, target.url("/ok"), test_clock(), is_paused=True)
     assert run(test_clock, django_capture_on_commit_callbacks) == 0
     assert Monitor.objects.get().severity == "unknown"
+
+
+def test_slow_response_is_a_warning_and_never_down(
+    project, target, allow_private, test_clock, hook, django_capture_on_commit_callbacks
+):
+    monitor = make_monitor(
+        project, target.url("/slow"), test_clock(), response_warning_ms=100, failures_before_alert=1
+    )
+    for _ in range(3):
+        run(test_clock, django_capture_on_commit_callbacks)
+        test_clock.advance(60)
+    monitor.refresh_from_db()
+    assert monitor.severity == "warning" and not monitor.is_down
+    assert "warning at 100" in monitor.last_cause
+    assert kinds(hook) == []
+    monitor.response_critical_ms = 200
+    monitor.save()
+    run(test_clock, django_capture_on_commit_callbacks)
+    monitor.refresh_from_db()
+    assert monitor.severity == "critical" and monitor.is_down
+
+
+def test_ip_version_choice(
+    project, target, allow_private, test_clock, django_capture_on_commit_callbacks
+):
+    v6 = make_monitor(
+        project, target.url("/ok"), test_clock(), ip_version="6", failures_before_alert=1
+    )
+    v4 = make_monitor(project, target.url("/ok"), test_clock(), ip_version="4")
+    run(test_clock, django_capture_on_commit_callbacks)
+    v6.refresh_from_db()
+    v4.refresh_from_db()
+    assert v6.severity == "critical" and "no IPv6 address" in v6.last_cause
+    assert v4.severity == "ok"
