@@ -305,7 +305,7 @@ CELERY_TASK_ROUTES = {"alerts.tasks.*": {"queue": "alerts"}}
 # --- Monitors (monitors/) ---------------------------------------------------------------------
 # The beat runs a monitors pass this often: check-ins, quiet cron / heartbeat monitors, then every
 # due uptime check (checks are late by at most about this much).
-MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 5)
+MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 2)
 # A check lease older than this belonged to a worker that died: another worker takes the check.
 MONITOR_LEASE_SECONDS = env_int("MONITOR_LEASE_SECONDS", 120)
 MONITOR_CHECK_THREADS = env_int("MONITOR_CHECK_THREADS", 20)
