@@ -25,11 +25,13 @@ import psutil
 from bench.resources import PeakRss, cpu_seconds
 from tests.live import LiveStack
 
+WARMUP = 15  # seconds
+
 CREATE = """
 from datetime import timedelta
 from django.utils import timezone
 from monitors.models import Monitor
-start = timezone.now() + timedelta(seconds=5)
+start = timezone.now() + timedelta(seconds={warmup})
 Monitor.objects.bulk_create([
     Monitor(project_id={project_id}, name=f"bench {{i}}", slug=f"bench-{{i}}", kind="http",
             url="{url}?m={{i}}", frequency_seconds=60, timeout_seconds=10,
@@ -77,12 +79,15 @@ def main() -> None:
 
 def measure(stack: LiveStack, url: str, count: int, minutes: float) -> dict:
     project_id, _ = stack.create_project("monitors-bench")
-    stack.manage("shell", "-c", CREATE.format(project_id=project_id, url=url, count=count))
+    # The first runs start after a warm-up: the workers and the beat have just started.
+    stack.manage(
+        "shell", "-c", CREATE.format(project_id=project_id, url=url, count=count, warmup=WARMUP)
+    )
     roots = {"worker": stack.worker.pid, "web": stack.web.pid}
     cpu_before = {label: cpu_seconds(pid) for label, pid in roots.items()}
     started = time.monotonic()
     with PeakRss(roots) as rss:
-        time.sleep(5 + minutes * 60)
+        time.sleep(WARMUP + minutes * 60)
     elapsed = time.monotonic() - started
     cpu = {label: cpu_seconds(pid) - cpu_before[label] for label, pid in roots.items()}
     rows = stack.sql(
@@ -98,6 +103,7 @@ def measure(stack: LiveStack, url: str, count: int, minutes: float) -> dict:
         "due": int(count * minutes),
         "failed": failed,
         "p50": statistics.median(lateness) if lateness else None,
+        "p90": lateness[int(len(lateness) * 0.9)] if lateness else None,
         "p99": lateness[min(len(lateness) - 1, int(len(lateness) * 0.99))] if lateness else None,
         "max": lateness[-1] if lateness else None,
         "cpu": cpu,
@@ -123,7 +129,10 @@ def print_report(row: dict, args) -> None:
     def fmt(value):
         return "-" if value is None else f"{value:.3f} s"
 
-    print(f"lateness: p50 {fmt(row['p50'])}, p99 {fmt(row['p99'])}, max {fmt(row['max'])}")
+    print(
+        f"lateness: p50 {fmt(row['p50'])}, p90 {fmt(row['p90'])}, p99 {fmt(row['p99'])}, "
+        f"max {fmt(row['max'])}"
+    )
     minutes = row["elapsed"] / 60
     for label in ("worker", "web"):
         print(f"{label}: CPU {row['cpu'][label]:.1f} s ({row['cpu'][label] / minutes:.1f} s/min), "
