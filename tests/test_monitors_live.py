@@ -163,9 +163,25 @@ def check_jobs(stack, project, webhook, offset, prefix: str) -> None:
     assert alerts_for(webhook, f"{prefix}-error") == ["cron_failed"]
 
 
+CREATE_SILENT = """
+from datetime import timedelta
+from django.utils import timezone
+from monitors.models import Monitor
+Monitor.objects.create(
+    project_id={project_id}, name="py-silent", slug="py-silent", kind="cron",
+    schedule_type="crontab", schedule_value="*/5 * * * *", failures_before_alert=1,
+    next_run_at=timezone.now() + timedelta(seconds={offset!r} + 300),
+)
+"""
+
+
 def test_python_sdk_cron_jobs(stack, project, webhook, offset):
+    # A job set up in the UI whose cron never runs at all: it has never checked in.
+    stack.manage("shell", "-c", CREATE_SILENT.format(project_id=project[0], offset=offset.seconds))
     run_sdk(project[1], PY_JOBS)
     check_jobs(stack, project, webhook, offset, "py")
+    assert states(stack, project[0])["py-silent"] == ("critical", True)
+    wait_for_alerts(webhook, "py-silent", ["cron_missed"])
     [(duration,)] = stack.sql(
         "SELECT r.response_ms FROM monitors_monitorresult r JOIN monitors_monitor m"
         " ON m.id = r.monitor_id WHERE m.slug = 'py-ok'"
