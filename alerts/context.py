@@ -41,8 +41,9 @@ class AlertItem:
     monitor: dict[str, Any] | None = None
 
 
-def issue_url(issue_id: int) -> str:
-    return f"{settings.BASE_URL}/issues/{issue_id}/"
+def issue_url(project_id: int, issue_id: int) -> str:
+    """The Issue's page (the path of the `issue-detail` URL) under BASE_URL."""
+    return f"{settings.BASE_URL}/projects/{project_id}/issues/{issue_id}/"
 
 
 def build_items(pending: list, *, with_details: bool) -> list[AlertItem]:
@@ -71,7 +72,7 @@ def build_items(pending: list, *, with_details: bool) -> list[AlertItem]:
             event_count=issue.event_count,
             first_seen=issue.first_seen,
             last_seen=issue.last_seen,
-            url=issue_url(issue.pk),
+            url=issue_url(issue.project_id, issue.pk),
             release=issue.last_release,
         )
         if with_details:

@@ -12,7 +12,7 @@ from django.db import transaction
 
 from alerts.email_config import email_is_configured
 from alerts.models import Webhook
-from alerts.tasks import issue_alert
+from alerts.tasks import issue_alert, send_assignment_email
 from issues.models import Issue
 
 AlertKind = Literal["new_issue", "regression", "unmute"]
@@ -50,3 +50,19 @@ def _publish(task, kind: AlertKind, issue_id: int) -> None:
         task.apply_async(args=[kind, issue_id], retry=False)
     except Exception:  # broker down: alerts are best effort, digestion must go on
         logger.warning("could not enqueue %s alert for issue %s", kind, issue_id, exc_info=True)
+
+
+def queue_assignment_email(issue_id: int, assignee_id: int, assigned_by: str) -> None:
+    """Email the new assignee once the assignment commits (when this server sends email)."""
+    if not email_is_configured():
+        return
+    transaction.on_commit(lambda: _publish_assignment(issue_id, assignee_id, assigned_by))
+
+
+def _publish_assignment(issue_id: int, assignee_id: int, assigned_by: str) -> None:
+    try:
+        send_assignment_email.apply_async(args=[issue_id, assignee_id, assigned_by], retry=False)
+    except Exception:  # broker down: the email is best effort, the assignment stands
+        logger.warning(
+            "could not enqueue the assignment email of issue %s", issue_id, exc_info=True
+        )

@@ -12,14 +12,16 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 from django.utils import timezone
 
+from alerts.assignment_email import build_assignment_email
 from alerts.coalesce import LOST_FLUSH_GRACE, record_alert, record_monitor_alert, take_pending
 from alerts.context import build_items
 from alerts.email import build_alert_email
 from alerts.email_config import email_is_configured
-from alerts.models import AlertWindow, Webhook
+from alerts.models import AlertOptOut, AlertWindow, Webhook
 from alerts.outbound import WebhookFailed, WebhookRefused, WebhookRejected, post_json
 from alerts.payloads import build_payload
 from alerts.recipients import alert_recipients
+from issues.models import Issue
 from projects.models import Project
 
 logger = logging.getLogger("bugsink.alerts")
@@ -93,6 +95,33 @@ def send_alert_email(self, project_id: int, batch: list[list], address: str) -> 
         build_alert_email(project, items, address).send()
     except (smtplib.SMTPException, OSError) as exc:
         _retry_or_give_up(self, exc, f"alert email to {address} (project {project_id})")
+        return False
+    return True
+
+
+@shared_task(
+    bind=True,
+    name="alerts.tasks.send_assignment_email",
+    acks_late=True,
+    max_retries=settings.ALERT_DELIVERY_MAX_RETRIES,
+)
+def send_assignment_email(self, issue_id: int, assignee_id: int, assigned_by: str) -> bool:
+    """Tell the assignee, unless email is off, they opted out of the project's alert emails,
+    have no address, or the Issue has been reassigned (or deleted) since."""
+    if not email_is_configured():
+        return False
+    issue = Issue.objects.select_related("project", "assignee").filter(pk=issue_id).first()
+    if issue is None or issue.assignee_id != assignee_id:
+        return False
+    assignee = issue.assignee
+    if not assignee.is_active or not assignee.email:
+        return False
+    if AlertOptOut.objects.filter(user_id=assignee_id, project_id=issue.project_id).exists():
+        return False
+    try:
+        build_assignment_email(issue, assigned_by, assignee.email).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        _retry_or_give_up(self, exc, f"assignment email to {assignee.email} (issue {issue_id})")
         return False
     return True
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 
 from bugsink.bind import DEFAULT_BIND, base_url_from_bind
+from core.category_quotas import parse_category_quotas
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "issues",
     "alerts",
     "digestion",
+    "datapolicy",
     "monitors",
 ]
 
@@ -134,7 +136,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
+        # auto_vacuum=INCREMENTAL takes effect only in a new database (datapolicy/vacuum.py
+        # converts an older one once); secure_delete=FAST zeroes deleted rows where that costs no
+        # extra I/O, and the pages it leaves are given back by the incremental vacuum.
         "init_command": (
+            "PRAGMA auto_vacuum=INCREMENTAL;"
+            "PRAGMA secure_delete=FAST;"
             "PRAGMA journal_mode=WAL;"
             f"PRAGMA synchronous={SQLITE_SYNCHRONOUS};"
             "PRAGMA temp_store=MEMORY;"
@@ -330,3 +337,29 @@ CELERY_TASK_ROUTES["monitors.tasks.*"] = {"queue": "monitors"}
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
 INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
+# The other stored categories: "category=N/minute" or "=N/hour", comma-separated (attachment,
+# feedback, monitor; error overrides the two above). A category not named has no limit.
+INGEST_CATEGORY_QUOTAS = env_str(
+    "INGEST_CATEGORY_QUOTAS", "attachment=1000/minute,attachment=10000/hour"
+)
+parse_category_quotas(INGEST_CATEGORY_QUOTAS)  # a bad value stops the start, not requests
+# Days of hourly ingest outcome counters kept (the outcomes page); older ones are deleted.
+OUTCOMES_RETENTION_DAYS = env_int("OUTCOMES_RETENTION_DAYS", 30)
+# --- Data lifecycle (datapolicy/) ---------------------------------------------------------------
+# Instance-wide retention caps per project (a project's data page may set its own). Sized for a
+# small box: 50,000 events of a few KB each stay below a few hundred MB per project, and 90 days
+# covers a quarter of releases. Eviction runs in the background (Celery beat), never on ingest.
+RETENTION_MAX_EVENTS = env_int("RETENTION_MAX_EVENTS", 50000)
+RETENTION_MAX_AGE_DAYS = env_int("RETENTION_MAX_AGE_DAYS", 90)
+RETENTION_MAX_ATTACHMENT_MB = env_int("RETENTION_MAX_ATTACHMENT_MB", 500)
+# Seconds between eviction passes, and rows deleted per transaction (bounded transactions keep
+# ingest and digestion going while a pass runs).
+RETENTION_INTERVAL = env_int("RETENTION_INTERVAL", 300)
+RETENTION_BATCH_ROWS = env_int("RETENTION_BATCH_ROWS", 1000)
+# Delete Issues that have no events left after the age cap and no activity (never resolved or
+# muted ones). Off by default: an Issue's history is worth more than its row.
+RETENTION_DELETE_EMPTY_ISSUES = env_bool("RETENTION_DELETE_EMPTY_ISSUES", False)
+CELERY_BEAT_SCHEDULE["evict-events"] = {
+    "task": "datapolicy.tasks.evict_all",
+    "schedule": float(RETENTION_INTERVAL),
+}

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("issues.urls")),
     path("", include("monitors.urls")),
+    path("", include("datapolicy.urls")),
 ]

@@ -14,7 +14,7 @@ regressions, stragglers, unmutes, alerts.
 import gc
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +27,8 @@ from django.utils import timezone
 
 from alerts.notify import queue_alerts
 from core.locks import lock_project
+from datapolicy.policy import scrub_rules_for
+from datapolicy.scrub import Rules, scrub_event
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.oversize import fit_event
@@ -79,17 +81,24 @@ class Pending:
     grouping_id: int | None = None
 
 
-def digest_pending(project_id: int, batch_size: int | None = None) -> int:
+def digest_pending(
+    project_id: int,
+    batch_size: int | None = None,
+    after_batch: Callable[[int, int], object] | None = None,
+) -> int:
     """Digest everything spooled for the project; returns how many events it stored.
 
     Spool rows that turn out to be digested already (resends; on SQLite, rows another digester
     stored but had not yet removed from the spool) are removed without being counted.
+    `after_batch(project_id, stored)` runs after each batch that stored events (retention).
     """
     batch_size = batch_size or settings.DIGEST_BATCH_SIZE
     total = 0
     while True:
         stored, more = digest_batch(project_id, batch_size)
         total += stored
+        if stored and after_batch is not None:
+            after_batch(project_id, stored)
         if not more:
             return total
 
@@ -196,16 +205,17 @@ def _prepare(project_id: int, raws: list[Spooled]) -> list[Pending]:
             "event_id", flat=True
         )
     )
+    rules = scrub_rules_for(project_id)
     pending = []
     for raw in raws:
         if raw.event_id in seen:
             continue
         seen.add(raw.event_id)
-        pending.append(_parse(raw))
+        pending.append(_parse(raw, rules))
     return pending
 
 
-def _parse(raw: Spooled) -> Pending:
+def _parse(raw: Spooled, rules: Rules) -> Pending:
     try:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
@@ -216,7 +226,10 @@ def _parse(raw: Spooled) -> Pending:
     del data  # an oversized event's parse is the biggest thing in memory: let it go now
     if raw.json_bytes > settings.INGEST_MAX_EVENT_BYTES:
         fit_event(event, settings.INGEST_MAX_EVENT_BYTES, raw.json_bytes)
+    # The hash is computed from the values as sent (it is one-way); everything stored and
+    # everything derived from the event below (title, culprit, tags, document) is scrubbed.
     grouping = compute_grouping(event)
+    scrub_event(event, rules)
     return Pending(
         raw=raw,
         event=event,
@@ -287,6 +300,7 @@ def _store_events(project_id: int, pending: list[Pending]) -> None:
                 (event.release or "")[:250],
                 (event.environment or "")[:64],
                 p.title,
+                p.grouping_id,
                 dictionary_id,
                 compressors.compress(document, dictionary_id),
             )
@@ -305,6 +319,7 @@ _EVENT_COLUMNS = (
     "release",
     "environment",
     "title",
+    "grouping_id",
     "dictionary_id",
     "data",
 )

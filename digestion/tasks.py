@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 from celery.signals import worker_ready
 
+from datapolicy.eviction import keep_within_cap
 from digestion.digest import digest_pending
 from events.models import RawEvent
 
@@ -18,7 +19,8 @@ logger = logging.getLogger("bugsink.digest")
 
 @shared_task(name="digestion.tasks.digest_project", acks_late=True)
 def digest_project(project_id: int) -> int:
-    return digest_pending(project_id)
+    # Retention runs here, in the background worker between batches, never on ingest.
+    return digest_pending(project_id, after_batch=keep_within_cap)
 
 
 @shared_task(name="digestion.tasks.sweep_undigested")

@@ -177,4 +177,8 @@ def event_context(event: Event) -> dict[str, Any]:
         "event_contexts": contexts(document),
         "size_notes": size_notes(document),
         "extra": flat_items(document.get("extra")),
+        "security_reports": [
+            (name, flat_items(report))
+            for name, report in (document.get("security_report") or {}).items()
+        ],
     }

@@ -53,6 +53,10 @@ class Event(models.Model):
     release = models.CharField(max_length=250, blank=True, default="")
     environment = models.CharField(max_length=64, blank=True, default="")
     title = models.CharField(max_length=255, blank=True, default="")
+    # The Grouping (hash) that filed the event under its Issue, so an unmerge can move exactly
+    # its events out again (issues/merge.py). A plain id without an index or constraint: only
+    # an unmerge reads it, through the Issue's own index. NULL: stored before it was recorded.
+    grouping_id = models.BigIntegerField(null=True, blank=True)
     # NULL: `data` is plain zstd (events stored before dictionaries existed). Dictionaries go
     # only together with their Issue, whose events go too, so nothing cascades here, and there
     # is no database constraint either: it would make deleting a dictionary look for its
@@ -94,16 +98,28 @@ class TagValue(models.Model):
 
 
 class Attachment(models.Model):
-    """An envelope attachment, linked to its event by event_id (the event may be digested later)."""
+    """An envelope attachment, linked to its event by event_id (the event may be digested later).
+
+    Stored once per content (`sha256`), zstd-compressed unless its format is compressed
+    already: read it with `events.attachments.original_bytes`, never from `data` directly.
+    """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     event_id = models.CharField(max_length=32, db_index=True)
     filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, blank=True, default="")
     attachment_type = models.CharField(max_length=50, default="event.attachment")
-    size = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()  # of the original bytes
+    sha256 = models.CharField(max_length=64, blank=True, default="")  # of the original bytes
+    compression = models.CharField(max_length=10, blank=True, default="")  # "zstd" or ""
     data = models.BinaryField()
     received_at = models.DateTimeField()
+
+    def original_bytes(self) -> bytes:
+        """The attachment exactly as the SDK sent it (see events/attachments.py)."""
+        from events.attachments import original_bytes
+
+        return original_bytes(self)
 
 
 class UserFeedback(models.Model):
@@ -133,3 +149,29 @@ class IngestRejection(models.Model):
                 fields=["project", "reason", "day"], name="unique_rejection_bucket"
             )
         ]
+
+
+class Outcome(models.Model):
+    """What became of ingested items, per project, UTC hour, outcome, reason and category.
+
+    `outcome` is accepted, refused (by us: quota, too_large, malformed, bad_key, disabled),
+    filtered (taken but not kept: a category this server does not store) or client_discard
+    (dropped by the SDK itself, as its client reports say, with the SDK's reason). Written by
+    ingest/outcomes.py, read by the outcomes page; rows older than OUTCOMES_RETENTION_DAYS go.
+    """
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    hour = models.DateTimeField()  # start of the UTC hour
+    outcome = models.CharField(max_length=20)
+    reason = models.CharField(max_length=40, blank=True, default="")
+    category = models.CharField(max_length=20)
+    count = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "hour", "outcome", "reason", "category"],
+                name="unique_outcome_bucket",
+            )
+        ]
+        indexes = [models.Index(fields=["hour"], name="outcome_hour")]  # retention deletes

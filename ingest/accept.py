@@ -15,21 +15,29 @@ and their id comes from the envelope header, where SDKs put it.
 
 import re
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import orjson
 from django.conf import settings
 from django.db import transaction
 
+from datapolicy.policy import attachments_wanted
+from events.attachments import prepare as prepare_attachment
 from events.models import Attachment, UserFeedback
 from events.spool_format import pack
 from monitors.models import CheckIn
 
+from . import outcomes
+from .categories import category_of, is_stored
 from .checkins import check_in_from_item, request_processing
+from .client_reports import read_client_report
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
 from .group_commit import SpoolRow
 from .json_object import decode_json_object
+from .security import security_events
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
 # A check-in repeated (same id and status) within this window is an SDK's resend.
@@ -41,6 +49,13 @@ class Accepted:
     event_id: str | None
     rows: list[SpoolRow] = field(default_factory=list)  # the events, for the spool
     others: list[Attachment | UserFeedback | CheckIn] = field(default_factory=list)
+    # Items per category: taken, dropped because their quota is exhausted, not stored here.
+    counts: Counter = field(default_factory=Counter)
+    over_quota: Counter = field(default_factory=Counter)
+    unstored: Counter = field(default_factory=Counter)
+    # What the SDK says it dropped itself (client reports): (reason, category, quantity).
+    discarded: list[tuple[str, str, int]] = field(default_factory=list)
+    quota_limits: dict[str, int] = field(default_factory=dict)  # {category: retry after}
 
 
 def normalize_event_id(value: object) -> str | None:
@@ -83,19 +98,49 @@ def accept_store_body(
     event = decode_event(data, "event")
     event_id = normalize_event_id(event.get("event_id")) if event else None
     event_id = event_id or uuid.uuid4().hex
-    return Accepted(event_id, rows=[_row(project_id, event_id, data, received_at, remote_addr)])
+    rows = [_row(project_id, event_id, data, received_at, remote_addr)]
+    return Accepted(event_id, rows=rows, counts=Counter(error=1))
+
+
+def accept_security_body(
+    project_id: int, data: bytes, received_at: datetime, remote_addr: str, user_agent: str
+) -> Accepted:
+    """The security endpoint: each report of the body becomes an event (security.py)."""
+    events = security_events(data, user_agent)
+    rows = [
+        _row(project_id, event["event_id"], orjson.dumps(event), received_at, remote_addr)
+        for event in events
+    ]
+    event_id = events[0]["event_id"] if len(events) == 1 else None
+    return Accepted(event_id, rows=rows, counts=Counter(security=len(rows)))
 
 
 def accept_envelope(
-    project_id: int, envelope: Envelope, received_at: datetime, remote_addr: str
+    project_id: int,
+    envelope: Envelope,
+    received_at: datetime,
+    remote_addr: str,
+    over_quota: frozenset[str] = frozenset(),
 ) -> Accepted:
+    """The rows and objects to store; items of the categories in `over_quota` are dropped."""
     envelope_event_id = normalize_event_id(envelope.headers.get("event_id"))
     rows: list[SpoolRow] = []
     others: list[Attachment | UserFeedback | CheckIn] = []
     event_id = envelope_event_id
+    result = Accepted(None, rows=rows, others=others)
     # Everything is validated before anything is written: a bad item rejects the whole
     # envelope, so the SDK's retry (or the user's fix) cannot half-duplicate it.
     for item in envelope.items:
+        category = category_of(item.type)
+        if category in over_quota:
+            result.over_quota[category] += 1
+            continue
+        if not is_stored(category):
+            # Taken and dropped (transactions, sessions, replays, ...): the SDK must not retry
+            # what this server does not keep; the answer tells it to stop sending them.
+            result.unstored[category] += 1
+            continue
+        result.counts[category] += 1
         if item.type == "event":
             event = decode_event(item.payload, "event item")
             # The envelope header's event_id wins over the payload's (protocol rule).
@@ -112,37 +157,56 @@ def accept_envelope(
             feedback = _feedback(project_id, envelope_event_id, item, received_at)
             others.append(feedback)
             event_id = event_id or feedback.feedback_id
+        elif item.type == "client_report":
+            result.discarded += read_client_report(item.payload)
         elif item.type == "check_in":
             others.append(check_in_from_item(project_id, item.payload, received_at))
-        # Any other item (transaction, session, replay, profile, ...) is taken and dropped: the
-        # SDK must not retry what this server does not keep.
-    return Accepted(event_id, rows=rows, others=others)
+    result.event_id = event_id
+    return result
 
 
 def store_others(others: list[Attachment | UserFeedback | CheckIn]) -> None:
     """Persist attachments, feedback and check-ins (blocking: call off the event loop)."""
+    others = _without_unwanted_attachments(others)
     with transaction.atomic():
         for obj in others:
+            if isinstance(obj, Attachment):
+                prepare_attachment(obj, obj.data)  # hash and compress, off the event loop
             if not _already_stored(obj):
                 obj.save()
     if any(isinstance(obj, CheckIn) for obj in others):
         request_processing()
 
 
+def _without_unwanted_attachments(
+    others: list[Attachment | UserFeedback | CheckIn],
+) -> list[Attachment | UserFeedback | CheckIn]:
+    """A project may turn attachment storage off (they are never scrubbed): those are filtered.
+
+    One query, and only for requests that carry attachments.
+    """
+    attachments = [obj for obj in others if isinstance(obj, Attachment)]
+    if not attachments:
+        return others
+    project_id = attachments[0].project_id
+    if attachments_wanted(project_id):
+        return others
+    outcomes.add(project_id, outcomes.FILTERED, "attachments_off", "attachment", len(attachments))
+    return [obj for obj in others if not isinstance(obj, Attachment)]
+
+
 def _already_stored(obj: Attachment | UserFeedback | CheckIn) -> bool:
     """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
     if isinstance(obj, CheckIn):
-        return (
-            bool(obj.check_in_id)
-            and CheckIn.objects.filter(
-                project_id=obj.project_id,
-                check_in_id=obj.check_in_id,
-                status=obj.status,
-                received_at__gte=obj.received_at - RESEND_WINDOW,
-            ).exists()
-        )
+        return bool(obj.check_in_id) and CheckIn.objects.filter(
+            project_id=obj.project_id,
+            check_in_id=obj.check_in_id,
+            status=obj.status,
+            received_at__gte=obj.received_at - RESEND_WINDOW,
+        ).exists()
     if isinstance(obj, Attachment):
-        same = Attachment.objects.filter(filename=obj.filename, size=obj.size)
+        # By content: two different files of one name and size are two attachments.
+        same = Attachment.objects.filter(sha256=obj.sha256)
     elif obj.feedback_id:
         same = UserFeedback.objects.filter(feedback_id=obj.feedback_id)
     else:
@@ -174,7 +238,7 @@ def _attachment(
         content_type=_text(item.headers.get("content_type"), 100),
         attachment_type=_text(item.headers.get("attachment_type"), 50) or "event.attachment",
         size=len(item.payload),
-        data=item.payload,
+        data=item.payload,  # as sent; store_others hashes and compresses it
         received_at=received_at,
     )
 

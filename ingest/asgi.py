@@ -2,7 +2,9 @@
 
     POST /api/<project_id>/envelope/     (every current SDK)
     POST /api/<project_id>/store/        (old SDKs: the body is one event)
-    OPTIONS on both                      (CORS preflight of browser SDKs)
+    POST /api/<project_id>/security/     (browsers' CSP and other security reports)
+    OPTIONS on all three                 (CORS preflight of browser SDKs and of browsers'
+                                          Reporting API)
     GET|POST /api/<project_id>/cron/<monitor_slug>/<public_key>/   (the HTTP check-in API)
 
 Thousands of requests a second arrive here and none needs a session, a template or Django's
@@ -23,7 +25,7 @@ from .response import Response, error_response
 
 logger = logging.getLogger("bugsink.ingest")
 
-ROUTE_RE = re.compile(r"^/api/(\d{1,18})/(envelope|store)/?$")
+ROUTE_RE = re.compile(r"^/api/(\d{1,18})/(envelope|store|security)/?$")
 CRON_RE = re.compile(r"^/api/(\d{1,18})/cron/([^/]{1,128})/([0-9a-fA-F]{32})/?$")
 MAX_HEADERS = 100  # more header fields than any SDK sends: refused before anything else
 

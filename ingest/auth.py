@@ -53,6 +53,44 @@ def public_key_from_dsn(dsn: object) -> str | None:
         return None
 
 
+def check_envelope_dsn(dsn: object, public_key: str, project_id: int) -> None:
+    """Refuse an envelope whose header `dsn` names another key or project than the request.
+
+    The header, query or DSN key authenticated the request for `project_id`; an envelope that
+    says it was meant for another project or key is a misrouted or forged one (Relay refuses it
+    too). Without a `dsn` header (most SDKs) there is nothing to compare.
+    """
+    if dsn is None:
+        return
+    dsn_key, dsn_project = _dsn_parts(dsn)
+    if dsn_key is None or dsn_project is None:
+        raise Forbidden("the envelope header's dsn is not a valid DSN", reason="dsn_mismatch")
+    if dsn_key.lower() != public_key.lower():
+        raise Forbidden(
+            "the envelope header's dsn names another key than the one this request authenticates"
+            " with",
+            reason="dsn_mismatch",
+        )
+    if dsn_project != project_id:
+        raise Forbidden(
+            f"the envelope header's dsn names project {dsn_project}, but this request is for "
+            f"project {project_id}",
+            reason="dsn_mismatch",
+        )
+
+
+def _dsn_parts(dsn: object) -> tuple[str | None, int | None]:
+    if not isinstance(dsn, str):
+        return None, None
+    try:
+        parts = urlsplit(dsn)
+        key = parts.username
+    except ValueError:
+        return None, None
+    last = parts.path.rstrip("/").rsplit("/", 1)[-1]
+    return key or None, int(last) if last.isdigit() and len(last) <= 18 else None
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     project_id: int

@@ -42,3 +42,14 @@ class UnsupportedEncoding(IngestError):
 class RequestTimeout(IngestError):
     status = 408
     reason = "timeout"
+
+
+class QuotaExceeded(IngestError):
+    """Over a quota: `limits` maps each exhausted quota to the seconds until it resets."""
+
+    status = 429
+    reason = "quota_exceeded"
+
+    def __init__(self, detail: str, limits: dict[str, int]) -> None:
+        super().__init__(detail)
+        self.limits = limits

@@ -1,22 +1,26 @@
-"""Per-project event quotas: at most INGEST_QUOTA_PER_MINUTE / _PER_HOUR events (0 = no limit).
+"""Per-project, per-category quotas (categories.py says which category shares which quota).
 
-Windows are calendar minutes and hours (UTC), the same buckets as the period counters, so the
-answer to a client is simply "come back when this minute (or hour) is over".
+The `error` quota (events: error, default and security) is INGEST_QUOTA_PER_MINUTE /
+_PER_HOUR; the others come from INGEST_CATEGORY_QUOTAS ("attachment=1000/minute,..."). Windows
+are calendar minutes and hours (UTC), the same buckets as the period counters, so the answer
+to a client is simply "come back when this minute (or hour) is over".
 
-Cheap by design, per gunicorn process and project:
-- the number of events already stored in the current window is read from the database (the
+Cheap by design, per gunicorn process, project and quota, exactly as cheap as one counter was:
+- only the quotas of the categories a request carries are looked at (an error event: one);
+- the number already stored in the current window is read from the database (for events the
   spool plus digested events, both indexed by project) at most every REFRESH_SECONDS, and our
   own acceptances since that read are added in memory;
-- only when that estimate gets within a margin of the quota (10%, at least 10 events) is it
-  re-read on every request, so the decision is exact where it matters, and a project over its
-  quota is then answered from memory alone until its window ends.
-Other processes' acceptances since our last read are the only slack: a few events at most.
+- only when that estimate gets within a margin of the quota (10%, at least 10) is it re-read on
+  every request, so the decision is exact where it matters, and a quota that is over is then
+  answered from memory alone until its window ends.
+Other processes' acceptances since our last read are the only slack: a few items at most.
 """
 
 import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,10 +28,10 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from core.category_quotas import GRANULARITIES, parse_category_quotas
 from core.periods import bucket_of, bucket_start
-from events.models import Event, RawEvent
-
-from .rejections import record_rejection
+from events.models import Attachment, Event, RawEvent, UserFeedback
+from monitors.models import CheckIn
 
 logger = logging.getLogger("bugsink.ingest")
 
@@ -41,51 +45,65 @@ class _Window:
     granularity: str
     limit: int
     index: int = -1
-    stored: int = 0  # events in the window according to the last database read
-    local: int = 0  # events this process accepted since that read
+    stored: int = 0  # items in the window according to the last database read
+    local: int = 0  # items this process accepted since that read
     read_at: float = field(default=-math.inf)
 
 
 @dataclass
-class _ProjectQuota:
+class _Quota:
     windows: list[_Window]
     blocked_until: datetime | None = None
 
 
 _lock = threading.Lock()
-_projects: dict[int, _ProjectQuota] = {}
+_quotas: dict[tuple[int, str], _Quota] = {}
 
 
-def _limits() -> list[tuple[str, int]]:
-    pairs = [("minute", settings.INGEST_QUOTA_PER_MINUTE), ("hour", settings.INGEST_QUOTA_PER_HOUR)]
-    return [(g, limit) for g, limit in pairs if limit > 0]
+def limits(quota: str) -> list[tuple[str, int]]:
+    """[(granularity, limit)] of a quota, without the unlimited ones."""
+    configured = dict(parse_category_quotas(settings.INGEST_CATEGORY_QUOTAS).get(quota, {}))
+    if quota == "error":
+        configured.setdefault("minute", settings.INGEST_QUOTA_PER_MINUTE)
+        configured.setdefault("hour", settings.INGEST_QUOTA_PER_HOUR)
+    return [(g, configured[g]) for g in GRANULARITIES if configured.get(g, 0) > 0]
 
 
-def check_quota(project_id: int, *, may_read: bool = True) -> int | None | object:
-    """None when the project may send; else the seconds until it may again (refusal counted).
+def check_quota(project_id: int, quota: str = "error", *, may_read: bool = True) -> object:
+    """None when the project may send; else the seconds until it may again.
 
     With `may_read=False` (the event loop) the answer comes from memory only, or is
     NEEDS_READ when the database must be asked: call again from a thread with may_read=True.
     """
-    limits = _limits()
-    if not limits:
+    wanted = limits(quota)
+    if not wanted:
         return None
     now = timezone.now()
     with _lock:
-        state = _projects.get(project_id)
-        if state is None or [(w.granularity, w.limit) for w in state.windows] != limits:
-            state = _projects[project_id] = _ProjectQuota([_Window(g, n) for g, n in limits])
+        state = _quotas.get((project_id, quota))
+        if state is None or [(w.granularity, w.limit) for w in state.windows] != wanted:
+            state = _quotas[(project_id, quota)] = _Quota([_Window(g, n) for g, n in wanted])
         if state.blocked_until is not None and now < state.blocked_until:
-            return _refuse(project_id, state.blocked_until, now)
+            return _seconds(state.blocked_until, now)
         state.blocked_until = None
         stale = [w for w in state.windows if _needs_read(w, now)]
-    if stale and not may_read:
+    counter = _COUNTERS.get(quota)
+    if stale and counter is not None and not may_read:
         return NEEDS_READ
     for window in stale:
+        if counter is None:  # counted in memory only: a new window starts from zero
+            with _lock:
+                if window.index != bucket_of(window.granularity, now):
+                    window.index, window.stored, window.local = (
+                        bucket_of(window.granularity, now),
+                        0,
+                        0,
+                    )
+            continue
         try:
-            count = _stored_count(project_id, _start(window.granularity, now))
-        except DatabaseError:  # fail open: storing the event will report the real trouble
-            logger.warning("quota: could not count events of project %s", project_id)
+            count = counter(project_id, _start(window.granularity, now))
+        except DatabaseError:  # fail open: storing the item will report the real trouble
+            logger.warning("quota: could not count %s items of project %s", quota, project_id)
             return None
         with _lock:
             window.index, window.stored, window.local = bucket_of(window.granularity, now), count, 0
@@ -95,14 +113,14 @@ def check_quota(project_id: int, *, may_read: bool = True) -> int | None | objec
             if window.stored + window.local >= window.limit:
                 state.blocked_until = bucket_start(window.granularity, window.index + 1)
         if state.blocked_until is not None:
-            return _refuse(project_id, state.blocked_until, now)
+            return _seconds(state.blocked_until, now)
     return None
 
 
-def count_accepted(project_id: int, n: int) -> None:
-    """Add events this process just stored to its estimate."""
+def count_accepted(project_id: int, quota: str, n: int) -> None:
+    """Add items this process just stored to its estimate."""
     with _lock:
-        state = _projects.get(project_id)
+        state = _quotas.get((project_id, quota))
         for window in state.windows if state else ():
             window.local += n
 
@@ -120,7 +138,7 @@ def _start(granularity: str, now: datetime) -> datetime:
     return bucket_start(granularity, bucket_of(granularity, now))
 
 
-def _stored_count(project_id: int, since: datetime) -> int:
+def _stored_events(project_id: int, since: datetime) -> int:
     """Events of the project received since `since`: spooled plus digested.
 
     On PostgreSQL digestion moves an event from the spool to Event in one transaction, so the
@@ -132,12 +150,32 @@ def _stored_count(project_id: int, since: datetime) -> int:
     return spooled + digested
 
 
-def _refuse(project_id: int, until: datetime, now: datetime) -> int:
-    record_rejection(project_id, "quota_exceeded", 429, REFUSAL_DETAIL)
+def _stored_attachments(project_id: int, since: datetime) -> int:
+    return Attachment.objects.filter(project_id=project_id, received_at__gte=since).count()
+
+
+def _stored_feedback(project_id: int, since: datetime) -> int:
+    return UserFeedback.objects.filter(project_id=project_id, received_at__gte=since).count()
+
+
+def _stored_checkins(project_id: int, since: datetime) -> int:
+    return CheckIn.objects.filter(project_id=project_id, received_at__gte=since).count()
+
+
+# How each quota counts what is stored already; None: in memory only (nothing stored yet).
+_COUNTERS: dict[str, Callable[[int, datetime], int] | None] = {
+    "error": _stored_events,
+    "attachment": _stored_attachments,
+    "feedback": _stored_feedback,
+    "monitor": _stored_checkins,
+}
+
+
+def _seconds(until: datetime, now: datetime) -> int:
     return max(1, math.ceil((until - now) / timedelta(seconds=1)))
 
 
 def reset() -> None:
     """Forget all per-process state (tests; settings changed)."""
     with _lock:
-        _projects.clear()
+        _quotas.clear()

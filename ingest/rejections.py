@@ -1,6 +1,7 @@
-"""Counting and logging refused requests.
+"""Counting and logging refused requests, and flushing the ingest outcome counters.
 
-Counts are summed in memory and written by a timer thread at most once a second per process,
+Counts (these, and outcomes.py's) are summed in memory and written by a timer thread at most
+once a second per process,
 so a client that floods us with bad requests costs one small UPSERT a second, not one per
 request, and the request path (an event loop) never waits for the database.
 """
@@ -18,6 +19,8 @@ from django.utils import timezone
 from events.models import IngestRejection
 from projects.models import Project
 
+from . import outcomes
+
 logger = logging.getLogger("bugsink.ingest")
 
 FLUSH_INTERVAL = 1.0
@@ -31,7 +34,9 @@ _last_flush = 0.0
 _timer: threading.Timer | None = None
 
 
-def record_rejection(project_id: int | None, reason: str, status: int, detail: str) -> None:
+def record_rejection(
+    project_id: int | None, reason: str, status: int, detail: str, category: str = "error"
+) -> None:
     global _timer
     logger.warning(
         "ingest rejected project=%s reason=%s status=%s detail=%s",
@@ -40,10 +45,22 @@ def record_rejection(project_id: int | None, reason: str, status: int, detail: s
         status,
         detail[:300],
     )
+    if project_id is not None:
+        outcomes.add(project_id, outcomes.REFUSED, outcomes.refusal_reason(reason), category)
     with _lock:
         _pending[(project_id, reason)] += 1
         if _timer is None:
             _timer = _schedule_flush(max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic()))
+
+
+def record_outcome(project_id: int, outcome: str, reason: str, category: str, n: int = 1) -> None:
+    """Count items that were accepted, filtered or discarded by the SDK (see outcomes.py)."""
+    global _timer
+    outcomes.add(project_id, outcome, reason, category, n)
+    if _timer is None:
+        with _lock:
+            if _timer is None:
+                _timer = _schedule_flush(max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic()))
 
 
 def _schedule_flush(wait: float) -> threading.Timer | None:
@@ -75,6 +92,13 @@ def _flush() -> None:
         batch = dict(_pending)
         _pending.clear()
         _last_flush = time.monotonic()
+    outcome_batch = outcomes.take_pending()
+    if outcome_batch:
+        try:
+            outcomes.write_outcomes(outcome_batch)
+        except DatabaseError:
+            logger.exception("could not store outcome counts; retrying at the next flush")
+            outcomes.keep_for_retry(outcome_batch)
     if not batch:
         return
     try:

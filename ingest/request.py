@@ -6,7 +6,7 @@ from urllib.parse import parse_qsl
 
 @dataclass(frozen=True)
 class IngestRequest:
-    endpoint: str  # "envelope" or "store"
+    endpoint: str  # "envelope", "store" or "security"
     project_id: int
     method: str
     headers: dict[str, str]  # lower-case names; repeated headers joined with ", "

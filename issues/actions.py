@@ -5,9 +5,21 @@ activity log); this module only translates a posted action name into the right c
 """
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
 
+from events.attachments import delete_for_events
+from events.models import Event
 from issues.models import Issue
 from issues.state import IssueStateManager
+
+
+def delete_issue(issue: Issue) -> None:
+    """Delete the Issue with its events, and their attachments and user feedback."""
+    with transaction.atomic():
+        event_ids = Event.objects.filter(issue=issue).values("event_id")
+        delete_for_events(issue.project_id, event_ids)
+        issue.delete()
+
 
 ACTIONS = ("resolve", "resolve_next", "resolve_latest", "reopen", "mute", "unmute", "delete")
 
@@ -17,7 +29,7 @@ def run_action(
 ) -> None:
     """Apply `action`; raises ValueError (e.g. MuteRefused) with a message for the user."""
     if action == "delete":
-        issue.delete()
+        delete_issue(issue)
         return
     manager = IssueStateManager
     if action == "resolve":

@@ -1,5 +1,6 @@
-"""What the activity log of an Issue says, in words, for every kind issues/state.py and
-issues/lifecycle.py record (the kinds are codes; their details carry releases and conditions).
+"""What the activity log of an Issue says, in words, for every kind issues/state.py,
+issues/lifecycle.py, issues/assignment.py and issues/merge.py record (the kinds are codes; their
+details carry releases, conditions and names).
 """
 
 from datetime import datetime
@@ -35,6 +36,8 @@ def activity_label(activity: IssueActivity) -> str:
         return "Muted" + _mute_terms(details)
     if kind == "unmuted":
         return "Unmuted" + _unmute_reason(details)
+    if kind in _TRIAGE_KINDS:
+        return _TRIAGE_KINDS[kind](details)
     return kind.replace("_", " ").capitalize()  # a kind this list does not know yet
 
 
@@ -66,3 +69,36 @@ def _moment(value: object) -> str:
     if not isinstance(parsed, datetime):
         return ""
     return date_format(localtime(make_aware(parsed) if is_naive(parsed) else parsed), "Y-m-d H:i")
+
+
+def _assigned(details: dict) -> str:
+    if details.get("to_team"):
+        return f"Assigned to the team {details['to_team']}"
+    return f"Assigned to {details.get('to') or 'someone'}"
+
+
+def _merged(details: dict) -> str:
+    merged = [m for m in details.get("issues") or [] if isinstance(m, dict)]
+    names = ", ".join(f"#{m.get('id')} {m.get('title') or '(no title)'}" for m in merged)
+    events = details.get("events") or 0
+    return f"Merged {names or 'issues'} into this one ({events} event{'s' if events != 1 else ''})"
+
+
+def _unmerged(details: dict) -> str:
+    events = details.get("events") or 0
+    moved = f"{events} event{'s' if events != 1 else ''}"
+    return f"Unmerged a grouping with {moved} into issue #{details.get('to_issue')}"
+
+
+def _unmerged_from(details: dict) -> str:
+    return f"Split off from issue #{details.get('from_issue')} (unmerge)"
+
+
+# Kinds recorded by assignment (issues/assignment.py) and merging (issues/merge.py).
+_TRIAGE_KINDS = {
+    "assigned": _assigned,
+    "unassigned": lambda details: "Unassigned",
+    "merged": _merged,
+    "unmerged": _unmerged,
+    "unmerged_from": _unmerged_from,
+}

@@ -11,6 +11,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
+from datapolicy.models import EvictedCount
 from events.models import Event
 
 HOUR = timedelta(hours=1)
@@ -52,9 +53,17 @@ def _trunc(step: timedelta):
 
 
 def bucket_counts(
-    events: QuerySet[Event], group_field: str, step: timedelta, count: int
+    events: QuerySet[Event],
+    group_field: str,
+    step: timedelta,
+    count: int,
+    evicted: QuerySet[EvictedCount] | None = None,
 ) -> tuple[list[datetime], dict[object, dict[datetime, int]]]:
-    """{group value: {bucket start: count}} for the last `count` buckets of size `step`."""
+    """{group value: {bucket start: count}} for the last `count` buckets of size `step`.
+
+    `evicted`, the same selection of EvictedCount rows, adds the events that retention removed:
+    charts show events seen, not events stored.
+    """
     starts = bucket_starts(timezone.now().astimezone(UTC), step, count)
     rows = (
         events.filter(received_at__gte=starts[0])
@@ -66,7 +75,19 @@ def bucket_counts(
     result: dict[object, dict[datetime, int]] = {}
     for row in rows:
         result.setdefault(row[group_field], {})[row["bucket"]] = row["n"]
+    if evicted is not None:
+        kept = evicted.filter(start__gte=starts[0]).values_list(group_field, "start", "count")
+        for key, start, n in kept:
+            bucket = _truncate(start.astimezone(UTC), step)
+            counts = result.setdefault(key, {})
+            counts[bucket] = counts.get(bucket, 0) + n
     return starts, result
+
+
+def _truncate(when: datetime, step: timedelta) -> datetime:
+    if step == DAY:
+        return when.replace(hour=0, minute=0, second=0, microsecond=0)
+    return when.replace(minute=0, second=0, microsecond=0)
 
 
 def make_chart(

@@ -24,6 +24,7 @@ from django.db.models import Count
 from django.db.models.functions import TruncDay, TruncHour, TruncMinute, TruncMonth, TruncYear
 
 from core.periods import GRANULARITIES, bucket_indexes, bucket_of, bucket_start
+from datapolicy.models import EvictedCount
 from events.models import Event
 from issues.models import CounterGeneration
 
@@ -189,11 +190,14 @@ class ProjectCounters:
 
 
 def load_project_counters(project_id: int, now: datetime) -> ProjectCounters:
-    """Build a project's counters from its stored events: one aggregate query per granularity."""
+    """Build a project's counters from its stored events: one aggregate query per granularity,
+    plus the counts that eviction left of the events it removed (one query)."""
 
     counters = ProjectCounters()
+    starts = {}
     for granularity in GRANULARITIES:
         since = bucket_start(granularity, bucket_of(granularity, now) - RETENTION[granularity] + 1)
+        starts[granularity] = since
         rows = (
             Event.objects.filter(project_id=project_id, received_at__gte=since)
             .annotate(bucket=_TRUNC[granularity]("received_at", tzinfo=UTC))
@@ -205,7 +209,25 @@ def load_project_counters(project_id: int, now: datetime) -> ProjectCounters:
             index = bucket_of(granularity, bucket)
             counters.project.add_to_bucket(granularity, index, n)
             counters.issue(issue_id).add_to_bucket(granularity, index, n)
+    _add_evicted(counters, project_id, starts)
     return counters
+
+
+def _add_evicted(counters: "ProjectCounters", project_id: int, starts: dict) -> None:
+    """Evicted events count where they were received: minute rows in every granularity, hour
+    rows (older than the minute counters look back) in the hour and coarser ones."""
+    rows = EvictedCount.objects.filter(
+        project_id=project_id, start__gte=min(starts.values())
+    ).values_list("issue_id", "granularity", "start", "count")
+    for issue_id, row_granularity, start, n in rows:
+        for granularity in GRANULARITIES:
+            if granularity == "minute" and row_granularity != EvictedCount.MINUTE:
+                continue
+            if start < starts[granularity]:
+                continue
+            index = bucket_of(granularity, start)
+            counters.project.add_to_bucket(granularity, index, n)
+            counters.issue(issue_id).add_to_bucket(granularity, index, n)
 
 
 class CounterRegistry:

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from projects.models import Project
+from projects.models import Project, Team
 
 
 class Issue(models.Model):
@@ -26,6 +26,14 @@ class Issue(models.Model):
     is_muted = models.BooleanField(default=False)
     unmute_on_volume_based_conditions = models.JSONField(default=list, blank=True)
     unmute_after = models.DateTimeField(null=True, blank=True)
+
+    # Who works on it: a team member, or the project's team as a whole (issues/assignment.py).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -118,3 +126,34 @@ class CounterGeneration(models.Model):
         Project, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     generation = models.BigIntegerField(default=0)
+
+
+class IssueComment(models.Model):
+    """A team member's plain-text note on an Issue; shown escaped in the activity timeline."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["issue", "created_at"], name="comment_issue_created")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on issue {self.issue_id}"
+
+
+class EnvironmentChoice(models.Model):
+    """The environment a user last chose on a project's issue list ("" = all environments)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    environment = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "project"], name="unique_environment_choice")
+        ]

@@ -4,9 +4,18 @@ from typing import Any
 
 from events.display import event_context
 from events.models import Event
+from issues.assignment import TEAM_CHOICE, assignable_users
+from issues.environments import environment_counts
 from issues.forms import MUTE_PRESETS, PERIODS, MuteForm
+from issues.merge import groupings_of
 from issues.models import Issue
-from issues.selectors import event_navigation, issue_activity, issue_charts, issue_top_tags
+from issues.selectors import (
+    event_navigation,
+    issue_charts,
+    issue_timeline,
+    issue_top_tags,
+    stored_event_count,
+)
 
 
 def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
@@ -21,7 +30,12 @@ def issue_page_context(issue: Issue, event: Event | None) -> dict[str, Any]:
         "day_chart": day_chart,
         "top_tags": [(k, v) for k, v in top_tags if k != "release"],
         "releases": dict(top_tags).get("release", []),
-        "activity": issue_activity(issue),
+        "timeline": issue_timeline(issue),
+        "members": assignable_users(issue.project),
+        "team_choice": TEAM_CHOICE,
+        "groupings": groupings_of(issue),
+        "environment_counts": environment_counts(issue),
+        "events_stored": stored_event_count(issue),
         "mute_form": MuteForm(initial={"until": "forever", "nr_of_periods": 1, "period": "day"}),
         "mute_presets": MUTE_PRESETS,
         "periods": PERIODS,

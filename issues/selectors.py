@@ -7,35 +7,42 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from datapolicy.models import EvictedCount
 from events.models import Event
 from issues import charts
 from issues.activity import activity_label
-from issues.models import Issue, IssueActivity, IssueTagCount
-from issues.search import IssueSearch, apply_search, filter_state
+from issues.models import Issue, IssueActivity, IssueComment, IssueTagCount
+from issues.search import IssueSearch, apply_search, filter_assigned, filter_state
 from projects.access import is_superuser, member_teams
 from projects.models import Project
 
 PAGE_SIZE = 50
 TOP_TAG_VALUES = 5
+TIMELINE_COMMENTS = 200
 
 
 def issue_for(user: AbstractBaseUser, project_id: int, issue_id: int) -> Issue:
     """The Issue if the user may see its project, else 404 (as for an id that does not exist)."""
-    issues = Issue.objects.select_related("project", "project__team")
+    issues = Issue.objects.select_related("project", "project__team", "assignee")
     if not is_superuser(user):
         issues = issues.filter(project__team__in=member_teams(user))
     return get_object_or_404(issues, pk=issue_id, project_id=project_id)
 
 
 def issue_list_page(
-    project: Project, search: IssueSearch, tab: str, sort: str, cursor: str
+    project: Project, search: IssueSearch, tab: str, sort: str, cursor: str, user_id: int = 0
 ) -> tuple[list[Issue], str]:
-    """One page of the issue list (each with a 24-hour `sparkline`) and the next page's cursor."""
+    """One page of the issue list (each with a 24-hour `sparkline`) and the next page's cursor.
+
+    `user_id` is whom `assigned:me` means.
+    """
     issues = apply_search(Issue.objects.filter(project=project), search, project.pk)
+    issues = filter_assigned(issues, search.assigned, user_id)
     issues = filter_state(issues, search.state or tab)
-    issues = issues.order_by(f"-{sort}", "-pk").only(
+    issues = issues.select_related("assignee").order_by(f"-{sort}", "-pk").only(
         "pk", "title", "culprit", "level", "event_count", "first_seen", "last_seen",
-        "is_resolved", "is_muted", "project_id",
+        "is_resolved", "is_muted", "project_id", "assignee_id", "assignee__username",
+        "assigned_team_id",
     )  # fmt: skip
     if cursor:
         issues = _after_cursor(issues, sort, cursor)
@@ -44,8 +51,13 @@ def issue_list_page(
     rows = rows[:PAGE_SIZE]
 
     # One grouped query for all sparklines of the page, not one per row.
+    ids = [i.pk for i in rows]
     starts, counts = charts.bucket_counts(
-        Event.objects.filter(issue_id__in=[i.pk for i in rows]), "issue_id", charts.HOUR, 24
+        Event.objects.filter(issue_id__in=ids),
+        "issue_id",
+        charts.HOUR,
+        24,
+        EvictedCount.objects.filter(issue_id__in=ids),
     )
     for issue in rows:
         issue.sparkline = charts.make_chart(starts, counts.get(issue.pk, {}), 96, 20)
@@ -77,6 +89,11 @@ def issues_of(project: Project, ids: list[int]) -> QuerySet[Issue]:
     return Issue.objects.filter(project=project, pk__in=ids)
 
 
+def stored_event_count(issue: Issue) -> int:
+    """Events of the Issue still stored (retention evicts some; `event_count` counts all seen)."""
+    return Event.objects.filter(issue=issue).count()
+
+
 def latest_event(issue: Issue) -> Event | None:
     return Event.objects.filter(issue=issue).order_by("-received_at", "-pk").first()
 
@@ -84,8 +101,9 @@ def latest_event(issue: Issue) -> Event | None:
 def issue_charts(issue: Issue) -> tuple[charts.Chart, charts.Chart]:
     """The issue page's charts: events per hour (48 hours) and per day (30 days)."""
     events = Event.objects.filter(issue=issue)
-    hour_starts, hour_counts = charts.bucket_counts(events, "issue_id", charts.HOUR, 48)
-    day_starts, day_counts = charts.bucket_counts(events, "issue_id", charts.DAY, 30)
+    evicted = EvictedCount.objects.filter(issue=issue)
+    hour_starts, hour_counts = charts.bucket_counts(events, "issue_id", charts.HOUR, 48, evicted)
+    day_starts, day_counts = charts.bucket_counts(events, "issue_id", charts.DAY, 30, evicted)
     return (
         charts.make_chart(hour_starts, hour_counts.get(issue.pk, {})),
         charts.make_chart(day_starts, day_counts.get(issue.pk, {})),
@@ -101,6 +119,19 @@ def issue_activity(issue: Issue) -> list[IssueActivity]:
     for activity in activities:
         activity.label = activity_label(activity)
     return activities
+
+
+def issue_timeline(issue: Issue) -> list[IssueActivity | IssueComment]:
+    """Activity and comments, newest first (comments have `is_comment`); two queries."""
+    comments = list(
+        IssueComment.objects.filter(issue=issue)
+        .select_related("user")
+        .order_by("-created_at")[:TIMELINE_COMMENTS]
+    )
+    for comment in comments:
+        comment.is_comment = True
+    entries: list[IssueActivity | IssueComment] = [*issue_activity(issue), *comments]
+    return sorted(entries, key=lambda entry: entry.created_at, reverse=True)
 
 
 def issue_top_tags(issue: Issue) -> list[tuple[str, list[IssueTagCount]]]:
@@ -145,8 +176,13 @@ def projects_overview(projects: QuerySet[Project]) -> list[Project]:
             open_issues=Count("issues", filter=Q(issues__is_resolved=False, issues__is_muted=False))
         ).order_by("team__name", "name")
     )
+    ids = [p.pk for p in rows]
     starts, counts = charts.bucket_counts(
-        Event.objects.filter(project_id__in=[p.pk for p in rows]), "project_id", charts.HOUR, 24
+        Event.objects.filter(project_id__in=ids),
+        "project_id",
+        charts.HOUR,
+        24,
+        EvictedCount.objects.filter(project_id__in=ids),
     )
     for project in rows:
         project.sparkline = charts.make_chart(starts, counts.get(project.pk, {}), 120, 24)

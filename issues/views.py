@@ -10,6 +10,8 @@ from django.views.decorators.http import require_POST
 
 from core.redirects import safe_next
 from issues.actions import ACTIONS, run_action
+from issues.environments import KEY as ENVIRONMENT_KEY
+from issues.environments import chosen_environment, project_environments
 from issues.forms import BULK_DONE, BulkForm, MuteForm
 from issues.page import issue_page_context
 from issues.search import parse_search
@@ -29,9 +31,13 @@ def issue_list(request: HttpRequest, project_id: int) -> HttpResponse:
     sort = sort if sort in SORTS else "last_seen"
     query = request.GET.get("q", "").strip()
     search = parse_search(query)
+    # The environment selector: the choice is remembered per user and project.
+    environment = chosen_environment(request.user, project, request.GET.get("env"))
+    if environment:
+        search.tags.append((ENVIRONMENT_KEY, environment))
 
     cursor = request.GET.get("after", "")
-    rows, next_cursor = issue_list_page(project, search, tab, sort, cursor)
+    rows, next_cursor = issue_list_page(project, search, tab, sort, cursor, request.user.pk)
 
     return render(
         request,
@@ -44,6 +50,8 @@ def issue_list(request: HttpRequest, project_id: int) -> HttpResponse:
             "sort": sort,
             "sorts": SORTS,
             "query": query,
+            "environment": environment,
+            "environments": project_environments(project),
             "next_cursor": next_cursor,
             "is_first_page": not cursor,
         },

@@ -182,6 +182,7 @@ class CheckIn(models.Model):
         indexes = [
             models.Index(fields=["processed_at"], name="checkin_unprocessed"),
             models.Index(fields=["project", "check_in_id"], name="checkin_project_id"),
+            models.Index(fields=["project", "received_at"], name="checkin_project_time"),  # quota
         ]
 
 

@@ -1,12 +1,22 @@
 from django.urls import path
 
-from . import alert_views, invitations, team_views, views
+from . import alert_views, invitations, outcome_views, team_views, views
 
 urlpatterns = [
     path("", views.project_list, name="project-list"),
     path("projects/new/", team_views.project_create, name="project-create"),
     path("projects/<int:project_id>/settings/", views.project_settings, name="project-settings"),
     path("projects/<int:project_id>/keys/", views.key_action, name="project-keys"),
+    path(
+        "projects/<int:project_id>/outcomes/",
+        outcome_views.project_outcomes,
+        name="project-outcomes",
+    ),
+    path(
+        "projects/<int:project_id>/outcomes.json",
+        outcome_views.project_outcomes_json,
+        name="project-outcomes-json",
+    ),
     path("projects/<int:project_id>/alerts/", alert_views.alert_settings, name="project-alerts"),
     path("accounts/alerts/", alert_views.my_alerts, name="my-alerts"),
     path("projects/<int:project_id>/members/", views.team_members, name="team-members"),

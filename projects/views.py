@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from alerts.email_config import email_is_configured
 from alerts.models import ProjectAlertSettings, Webhook
+from core.category_quotas import parse_category_quotas
 from events.models import IngestRejection
 from issues.selectors import projects_overview
 from projects.access import administered_teams, is_team_admin, project_for, visible_projects
@@ -59,9 +61,18 @@ def project_settings(request: HttpRequest, project_id: int) -> HttpResponse:
             "email_configured": email_is_configured(),
             "quota_minute": getattr(settings, "INGEST_QUOTA_PER_MINUTE", 0),
             "quota_hour": getattr(settings, "INGEST_QUOTA_PER_HOUR", 0),
-            "rejections": IngestRejection.objects.filter(
+            "category_quotas": [
+                f"{category}: {limit} / {granularity}"
+                for category, by_granularity in parse_category_quotas(
+                    settings.INGEST_CATEGORY_QUOTAS
+                ).items()
+                for granularity, limit in by_granularity.items()
+                if limit > 0
+            ],
+            "refused_7_days": IngestRejection.objects.filter(
                 project=project, day__gte=timezone.now().date() - timedelta(days=7)
-            ).order_by("-day", "reason"),
+            ).aggregate(n=Sum("count"))["n"]
+            or 0,
         },
     )
 

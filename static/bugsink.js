@@ -7,6 +7,10 @@ document.addEventListener("DOMContentLoaded", () => {
       for (const row of box.form.querySelectorAll('input[name="issue"]')) row.checked = box.checked;
     });
   }
+  // Selectors that filter (the environment) apply as soon as they change.
+  for (const select of document.querySelectorAll("select.autosubmit")) {
+    select.addEventListener("change", () => select.form.submit());
+  }
   // Destructive forms ask first (without JavaScript they simply submit).
   for (const form of document.querySelectorAll("form[data-confirm]")) {
     form.addEventListener("submit", (e) => {

@@ -119,7 +119,7 @@ def test_new_issue_regression_and_unmute_emails(stack, smtp, webhook):
         "SELECT id, title FROM issues_issue WHERE project_id = %s", (project_id,)
     )
     [mail] = wait_for_mail(stack, smtp, 1)
-    link = f"{stack.base_url}/issues/{issue_id}/"
+    link = f"{stack.base_url}/projects/{project_id}/issues/{issue_id}/"
     assert mail.recipients == ["ops@example.com"]
     assert mail.subject == f"[alerts-e2e] New issue: {title}"
     assert "ValueError" in title

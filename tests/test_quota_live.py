@@ -104,7 +104,9 @@ def test_sdk_flood_is_limited_and_sdk_backs_off(quota_stack):
     assert status == 429
     retry_after = int(headers["Retry-After"])
     assert 1 <= retry_after <= 60
-    assert headers["X-Sentry-Rate-Limits"] == f"{retry_after}::project:quota_exceeded"
+    assert headers["X-Sentry-Rate-Limits"] == (
+        f"{retry_after}:error;default;security:project:quota_exceeded"
+    )
     assert abs(retry_after - state["backoff_seconds"]) <= 5
 
     # Nothing else breaks: another project ingests normally meanwhile.

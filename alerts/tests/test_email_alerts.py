@@ -71,7 +71,7 @@ def test_new_issue_email_to_each_member_with_both_parts_and_link(smtp, eager_cel
     assert all(len(m.recipients) == 1 for m in messages)
     mail = by_recipient(messages)["alice@example.com"]
     assert mail.subject == "[Shop <Web>] New issue: ValueError: <script>alert(1)</script>"
-    link = f"https://errors.example.com/issues/{issue.pk}/"
+    link = f"https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/"
 
     text = mail.text
     assert link in text
@@ -110,8 +110,14 @@ def test_storm_of_new_issues_is_one_summary_email_per_recipient(smtp, eager_cele
     assert sorted(m.recipients[0] for m in messages) == ["alice@example.com", "bob@example.com"]
     mail = messages[0]
     assert mail.subject == "[Shop <Web>] 200 alerts (200 new issues)"
-    assert f"https://errors.example.com/issues/{issues[0].pk}/" in mail.text
-    assert f'href="https://errors.example.com/issues/{issues[0].pk}/"' in mail.html
+    assert (
+        f"https://errors.example.com/projects/{issues[0].project_id}/issues/{issues[0].pk}/"
+        in mail.text
+    )
+    assert (
+        f'href="https://errors.example.com/projects/{issues[0].project_id}/issues/{issues[0].pk}/"'
+        in mail.html
+    )
     assert "KeyError: k99" in mail.html and "100 more" in mail.html
     assert "100 more" in mail.text
     # The window is closed: the next alert opens a new one.

@@ -3,6 +3,7 @@ import shutil
 import subprocess
 
 import pytest
+from django.urls import resolve
 
 from alerts.models import Webhook
 from alerts.outbound import WebhookFailed, WebhookRefused, post_json, resolve_target
@@ -37,7 +38,13 @@ def test_generic_payload(eager_celery, private_allowed, project, receiver):
     assert alert["kind"] == "new_issue"
     assert alert["issue"]["id"] == issue.pk
     assert alert["issue"]["title"] == "TypeError: x"
-    assert alert["issue"]["url"] == f"https://errors.example.com/issues/{issue.pk}/"
+    assert (
+        alert["issue"]["url"]
+        == f"https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/"
+    )
+    # The link is the Issue's page, not a path that does not exist.
+    path = alert["issue"]["url"].removeprefix("https://errors.example.com")
+    assert resolve(path).url_name == "issue-detail"
     assert alert["issue"]["event_count"] == 3
     webhook.refresh_from_db()
     assert webhook.last_ok is True and webhook.last_status_code == 200
@@ -53,7 +60,7 @@ def test_slack_payload_escapes_event_data(eager_celery, private_allowed, project
     payload = request["json"]
     assert payload["text"] == "Regression in Shop &lt;Web&gt;"
     line = payload["blocks"][1]["text"]["text"]
-    assert line.startswith(f"<https://errors.example.com/issues/{issue.pk}/|")
+    assert line.startswith(f"<https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/|")
     assert "Error: &lt;!channel&gt; &amp; more" in line
     assert "<!channel>" not in str(payload)
 
@@ -69,7 +76,9 @@ def test_discord_payload_parses_no_mentions(eager_celery, private_allowed, proje
     assert payload["content"] == "Unmuted in Shop <Web>"
     [embed] = payload["embeds"]
     assert embed["title"] == "Unmuted: @everyone boom"
-    assert embed["url"] == f"https://errors.example.com/issues/{issue.pk}/"
+    assert (
+        embed["url"] == f"https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/"
+    )
     assert embed["color"] == 0xF2A100
 
 

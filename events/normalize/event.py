@@ -24,6 +24,9 @@ from events.normalize.tags import read_tags
 from events.normalize.threads import attach_thread_stacktraces, read_threads
 from events.normalize.user import read_user, resolve_auto_ip
 
+# Event types whose report is kept under the interface of the same name (`"csp": {...}`).
+SECURITY_REPORT_TYPES = frozenset({"csp", "hpkp", "expectct", "expectstaple"})
+
 
 @dataclass
 class NormalizedEvent:
@@ -55,6 +58,9 @@ class NormalizedEvent:
     sdk_name: str | None = None
     sdk_version: str | None = None
     fingerprint: list[str] | None = None
+    # A browser security report (CSP, Expect-CT, ...), under its interface name; ingest's
+    # security endpoint makes these events (ingest/security.py).
+    security_report: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     modules: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -104,6 +110,7 @@ class NormalizedEvent:
             "sdk_name": self.sdk_name,
             "sdk_version": self.sdk_version,
             "fingerprint": self.fingerprint,
+            "security_report": self.security_report,
             "extra": self.extra,
             "modules": self.modules,
             "errors": self.errors,
@@ -168,6 +175,9 @@ def normalize_event(
     event.contexts = read_contexts(raw.get("contexts"), problems)
     event.sdk_name, event.sdk_version = read_sdk(raw.get("sdk"), problems)
     event.fingerprint = read_fingerprint(raw.get("fingerprint"), problems)
+    if event.type in SECURITY_REPORT_TYPES:
+        report = read_mapping(raw.get(event.type), event.type, problems)
+        event.security_report = {event.type: report} if report else {}
     event.extra = read_mapping(raw.get("extra"), "extra", problems)
     event.modules = read_mapping(raw.get("modules"), "modules", problems, node_budget=2000)
     event.errors = problems.finish()

@@ -147,3 +147,21 @@ def test_xss_fixtures_are_escaped(member_client, project, scenario):
             assert "&lt;script&gt;" in body
     body = member_client.get(reverse("issue-list", args=[project.pk])).content.decode()
     assert "<script>alert" not in body
+
+
+def test_security_report_section_is_shown_escaped(member_client, project):
+    from ingest.security import security_events
+
+    report = {
+        "csp-report": {
+            "document-uri": "https://shop.example/",
+            "effective-directive": "script-src-elem",
+            "blocked-uri": f"https://evil.example/{XSS}",
+        }
+    }
+    (event,) = security_events(orjson.dumps(report), "Chrome")
+    ingest(project, event)
+    body = member_client.get(event_url(Event.objects.get(project=project))).content.decode()
+    assert "Security report (csp)" in body
+    assert "Blocked &#x27;script&#x27; from &#x27;evil.example&#x27;" in body
+    assert XSS not in body and "&lt;script&gt;" in body

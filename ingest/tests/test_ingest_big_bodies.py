@@ -64,7 +64,7 @@ def test_a_body_decoding_past_the_inline_size_is_accepted_from_a_thread(target, 
     assert response.status_code == 200, response.text
     assert response.json() == {"id": event_id}
     assert RawEvent.objects.filter(project_id=project.pk, event_id=event_id).exists()
-    assert bytes(Attachment.objects.get(event_id=event_id).data) == attachment
+    assert Attachment.objects.get(event_id=event_id).original_bytes() == attachment
     # Tried on the loop within the inline budget, then done in a thread with the real limit.
     limit = settings.INGEST_MAX_DECOMPRESSED_BYTES
     assert calls == [(handler.INLINE_DECODED_BYTES, True), (limit, False)]

@@ -46,7 +46,10 @@ def test_minute_quota_refuses_until_the_minute_ends(client, settings):
         refused = post(client, project)
         assert refused.status_code == 429
         assert refused.headers["Retry-After"] == "30"  # 10:20:30 -> 10:21:00
-        assert refused.headers["X-Sentry-Rate-Limits"] == "30::project:quota_exceeded"
+        assert (
+            refused.headers["X-Sentry-Rate-Limits"]
+            == "30:error;default;security:project:quota_exceeded"
+        )
         assert post(client, other).status_code == 200  # per project
         clock.move_to(T0 + timedelta(seconds=29))
         assert post(client, project).headers["Retry-After"] == "1"

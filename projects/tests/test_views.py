@@ -206,7 +206,7 @@ def test_settings_shows_quotas_and_refusals(member_client, project):
 
     IngestRejection.objects.create(project=project, reason="quota", day=date.today(), count=7)
     body = member_client.get(reverse("project-settings", args=[project.pk])).content.decode()
-    assert "events / minute" in body and "quota" in body and ">7<" in body
+    assert "events / minute" in body and "attachment: 1000 / minute" in body and ">7</a>" in body
 
 
 def test_project_list_query_count_is_constant(client, member, django_assert_num_queries):
