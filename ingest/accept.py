@@ -198,12 +198,15 @@ def _without_unwanted_attachments(
 def _already_stored(obj: Attachment | UserFeedback | CheckIn) -> bool:
     """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
     if isinstance(obj, CheckIn):
-        return bool(obj.check_in_id) and CheckIn.objects.filter(
-            project_id=obj.project_id,
-            check_in_id=obj.check_in_id,
-            status=obj.status,
-            received_at__gte=obj.received_at - RESEND_WINDOW,
-        ).exists()
+        return (
+            bool(obj.check_in_id)
+            and CheckIn.objects.filter(
+                project_id=obj.project_id,
+                check_in_id=obj.check_in_id,
+                status=obj.status,
+                received_at__gte=obj.received_at - RESEND_WINDOW,
+            ).exists()
+        )
     if isinstance(obj, Attachment):
         # By content: two different files of one name and size are two attachments.
         same = Attachment.objects.filter(sha256=obj.sha256)

@@ -60,7 +60,9 @@ def test_slack_payload_escapes_event_data(eager_celery, private_allowed, project
     payload = request["json"]
     assert payload["text"] == "Regression in Shop &lt;Web&gt;"
     line = payload["blocks"][1]["text"]["text"]
-    assert line.startswith(f"<https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/|")
+    assert line.startswith(
+        f"<https://errors.example.com/projects/{issue.project_id}/issues/{issue.pk}/|"
+    )
     assert "Error: &lt;!channel&gt; &amp; more" in line
     assert "<!channel>" not in str(payload)
 

@@ -183,6 +183,30 @@ def test_http_check_in_api(keyed_project, offset):
     assert MonitorResult.objects.get(monitor=monitor).response_ms == 12500
 
 
+def test_http_check_ins_have_the_monitor_quota(keyed_project, settings):
+    from ingest import quota
+
+    settings.INGEST_CATEGORY_QUOTAS = "monitor=2/hour"
+    quota.reset()
+    path = f"/api/{keyed_project.pk}/cron/every-minute/{CAPTURE_KEY}/?status=ok"
+    import asyncio
+
+    import httpx
+
+    from bugsink.asgi import application
+
+    async def get():
+        transport = httpx.ASGITransport(app=application, client=("127.0.0.1", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            return [await c.get(path) for _ in range(3)]
+
+    answers = asyncio.run(get())
+    quota.reset()
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert answers[2].headers["X-Sentry-Rate-Limits"].endswith(":monitor:project:quota_exceeded")
+    assert CheckIn.objects.count() == 2
+
+
 def test_heartbeat_ping_and_silence(project, offset, allow_private, hook):
     monitor = Monitor.objects.create(
         project=project, name="queue consumer", slug="queue", kind="heartbeat",
