@@ -35,35 +35,51 @@ def record_alert(kind: str, issue_id: int) -> FlushRequest | None:
         alert_settings = ProjectAlertSettings.for_project(project_id)
         if not alert_settings.wants(kind):
             return None
-        window = _lock_window(project_id)
-        PendingAlert.objects.bulk_create(
-            [PendingAlert(project_id=project_id, issue_id=issue_id, kind=kind)],
-            ignore_conflicts=True,
-        )
-        now = timezone.now()
-        if window.flush_at is not None and now < window.flush_at + LOST_FLUSH_GRACE:
-            return None  # the open window's flush will pick this row up
-        seconds = alert_settings.window_seconds()
-        window.flush_at = now + timedelta(seconds=seconds)
-        window.save(update_fields=["flush_at"])
-        return FlushRequest(project_id=project_id, countdown=seconds)
+        pending = PendingAlert(project_id=project_id, issue_id=issue_id, kind=kind)
+        return _add_to_window(pending, alert_settings)
 
 
-def take_pending(project_id: int) -> list[tuple[str, int]]:
-    """Remove and return the project's pending alerts as (kind, issue_id), oldest first."""
+def record_monitor_alert(project_id: int, kind: str, details: dict) -> FlushRequest | None:
+    """Queue one monitor alert (no Issue; `details` is what it says)."""
+    with transaction.atomic():
+        alert_settings = ProjectAlertSettings.for_project(project_id)
+        if not alert_settings.wants(kind):
+            return None
+        pending = PendingAlert(project_id=project_id, kind=kind, details=details)
+        return _add_to_window(pending, alert_settings)
+
+
+def _add_to_window(
+    pending: PendingAlert, alert_settings: ProjectAlertSettings
+) -> FlushRequest | None:
+    project_id = pending.project_id
+    window = _lock_window(project_id)
+    PendingAlert.objects.bulk_create([pending], ignore_conflicts=True)
+    now = timezone.now()
+    if window.flush_at is not None and now < window.flush_at + LOST_FLUSH_GRACE:
+        return None  # the open window's flush will pick this row up
+    seconds = alert_settings.window_seconds()
+    window.flush_at = now + timedelta(seconds=seconds)
+    window.save(update_fields=["flush_at"])
+    return FlushRequest(project_id=project_id, countdown=seconds)
+
+
+def take_pending(project_id: int) -> list[tuple[str, int | None, dict | None]]:
+    """Remove and return the project's pending alerts as (kind, issue_id, details), oldest
+    first (details only for monitor alerts, issue_id only for Issue alerts)."""
     with transaction.atomic():
         window = _lock_window(project_id)
         rows = list(
             PendingAlert.objects.filter(project_id=project_id)
             .order_by("id")
-            .values_list("id", "kind", "issue_id")
+            .values_list("id", "kind", "issue_id", "details")
         )
         if rows:
             last_id = rows[-1][0]
             PendingAlert.objects.filter(project_id=project_id, id__lte=last_id).delete()
         window.flush_at = None
         window.save(update_fields=["flush_at"])
-    return [(kind, issue_id) for _, kind, issue_id in rows]
+    return [(kind, issue_id, details) for _, kind, issue_id, details in rows]
 
 
 def _lock_window(project_id: int) -> AlertWindow:

@@ -1,7 +1,7 @@
 """What an alert says about an Issue: the facts shared by emails and webhook payloads."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -37,6 +37,8 @@ class AlertItem:
     release: str = ""
     environment: str = ""
     frames: list[AlertFrame] = field(default_factory=list)
+    # Monitor alerts: what monitors.state said (name, target, cause, url, ...); no Issue.
+    monitor: dict[str, Any] | None = None
 
 
 def issue_url(project_id: int, issue_id: int) -> str:
@@ -44,15 +46,19 @@ def issue_url(project_id: int, issue_id: int) -> str:
     return f"{settings.BASE_URL}/projects/{project_id}/issues/{issue_id}/"
 
 
-def build_items(pending: list[tuple[str, int]], *, with_details: bool) -> list[AlertItem]:
-    """AlertItems for (kind, issue_id) pairs, skipping Issues deleted or muted since.
+def build_items(pending: list, *, with_details: bool) -> list[AlertItem]:
+    """AlertItems for [kind, issue_id(, details)] entries, skipping Issues deleted or muted
+    since. Monitor alerts (no issue_id) are told by their details.
 
     `with_details` reads the latest event of each Issue (environment, stack frames); summaries
     of many Issues skip that and show the Issue's own columns only.
     """
-    issues = Issue.objects.in_bulk({issue_id for _, issue_id in pending})
+    issues = Issue.objects.in_bulk({entry[1] for entry in pending if entry[1] is not None})
     items = []
-    for kind, issue_id in pending:
+    for kind, issue_id, *rest in pending:
+        if issue_id is None:
+            items.append(monitor_item(kind, rest[0] if rest else None))
+            continue
         issue = issues.get(issue_id)
         if issue is None or issue.is_muted:
             continue
@@ -73,6 +79,35 @@ def build_items(pending: list[tuple[str, int]], *, with_details: bool) -> list[A
             _add_event_details(item)
         items.append(item)
     return items
+
+
+MONITOR_LEVELS = {"monitor_recovered": "info", "cert_expiring": "warning"}
+
+
+def monitor_item(kind: str, details: dict | None) -> AlertItem:
+    details = dict(details or {})
+    at = _parse_time(details.get("at"))
+    since = _parse_time(details.get("down_since")) or at
+    return AlertItem(
+        kind=kind,
+        kind_label=AlertKind(kind).label if kind in AlertKind.values else kind,
+        issue_id=0,
+        title=str(details.get("name") or "(monitor)"),
+        culprit=str(details.get("cause") or details.get("target") or ""),
+        level=MONITOR_LEVELS.get(kind, "error"),
+        event_count=0,
+        first_seen=since,
+        last_seen=at,
+        url=str(details.get("url") or settings.BASE_URL),
+        monitor=details,
+    )
+
+
+def _parse_time(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.fromtimestamp(0, UTC)
 
 
 def _add_event_details(item: AlertItem) -> None:

@@ -25,7 +25,12 @@ def build_alert_email(project: Project, items: list[AlertItem], to: str) -> Emai
         "counts": _kind_counts(items),
         "project_url": f"{settings.BASE_URL}/",
     }
-    template = "alerts/email/issue_alert" if len(items) == 1 else "alerts/email/summary"
+    if len(items) > 1:
+        template = "alerts/email/summary"
+    elif items[0].monitor is not None:
+        template = "alerts/email/monitor_alert"
+    else:
+        template = "alerts/email/issue_alert"
     message = EmailMultiAlternatives(
         subject=_subject(project, items),
         body=render_to_string(f"{template}.txt", context),
@@ -41,6 +46,11 @@ KIND_NOUNS = {
     "new_issue": ("new issue", "new issues"),
     "regression": ("regression", "regressions"),
     "unmute": ("unmuted issue", "unmuted issues"),
+    "monitor_down": ("monitor down", "monitors down"),
+    "monitor_recovered": ("monitor recovered", "monitors recovered"),
+    "cron_missed": ("missed check-in", "missed check-ins"),
+    "cron_failed": ("failed cron job", "failed cron jobs"),
+    "cert_expiring": ("certificate expiring", "certificates expiring"),
 }
 
 

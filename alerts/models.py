@@ -10,6 +10,21 @@ class AlertKind(models.TextChoices):
     NEW_ISSUE = "new_issue", "New issue"
     REGRESSION = "regression", "Regression"
     UNMUTE = "unmute", "Unmuted"
+    # Monitors (monitors/state.py): one alert per incident, and one when it ends.
+    MONITOR_DOWN = "monitor_down", "Monitor down"
+    MONITOR_RECOVERED = "monitor_recovered", "Monitor recovered"
+    CRON_MISSED = "cron_missed", "Missed check-in"
+    CRON_FAILED = "cron_failed", "Cron job failed"
+    CERT_EXPIRING = "cert_expiring", "Certificate expiring"
+
+
+MONITOR_KINDS = (
+    AlertKind.MONITOR_DOWN,
+    AlertKind.MONITOR_RECOVERED,
+    AlertKind.CRON_MISSED,
+    AlertKind.CRON_FAILED,
+    AlertKind.CERT_EXPIRING,
+)
 
 
 class ProjectAlertSettings(models.Model):
@@ -19,6 +34,7 @@ class ProjectAlertSettings(models.Model):
     alert_on_new_issue = models.BooleanField(default=True)
     alert_on_regression = models.BooleanField(default=True)
     alert_on_unmute = models.BooleanField(default=True)
+    alert_on_monitors = models.BooleanField(default=True)
     # None: use settings.ALERT_COALESCE_SECONDS.
     coalesce_seconds = models.PositiveIntegerField(null=True, blank=True)
 
@@ -30,6 +46,8 @@ class ProjectAlertSettings(models.Model):
         return f"alert settings of {self.project}"
 
     def wants(self, kind: str) -> bool:
+        if kind in MONITOR_KINDS:
+            return self.alert_on_monitors
         return {
             AlertKind.NEW_ISSUE: self.alert_on_new_issue,
             AlertKind.REGRESSION: self.alert_on_regression,
@@ -90,12 +108,16 @@ class PendingAlert(models.Model):
     """An alert waiting for its project's coalescing window to close.
 
     Unique per (issue, kind): the same Issue regressing twice in one window, or a redelivered
-    task, yields one line in the summary.
+    task, yields one line in the summary. Monitor alerts have no Issue: `details` holds what
+    the alert says (the monitor may change before the window closes).
     """
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
-    issue = models.ForeignKey("issues.Issue", on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=12, choices=AlertKind.choices)
+    issue = models.ForeignKey(
+        "issues.Issue", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=AlertKind.choices)
+    details = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

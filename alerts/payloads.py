@@ -36,6 +36,8 @@ def slack_payload(project: Project, items: list[AlertItem]) -> dict[str, Any]:
     for item in items[:SLACK_MAX_ITEMS]:
         title = _slack_escape(item.title[:200])
         details = f"{item.kind_label} · {item.level} · {item.event_count} events"
+        if item.monitor is not None:
+            details = item.kind_label
         if item.culprit:
             details = f"{_slack_escape(item.culprit[:200])} · {details}"
         blocks.append(
@@ -58,6 +60,8 @@ def discord_payload(project: Project, items: list[AlertItem]) -> dict[str, Any]:
             {"name": "Level", "value": item.level or "-", "inline": True},
             {"name": "Events", "value": str(item.event_count), "inline": True},
         ]
+        if item.monitor is not None:
+            fields = [{"name": "Target", "value": str(item.monitor.get("target"))[:1024]}]
         if item.release:
             fields.append({"name": "Release", "value": item.release[:1024], "inline": True})
         embeds.append(
@@ -81,7 +85,9 @@ def generic_payload(project: Project, items: list[AlertItem]) -> dict[str, Any]:
         "version": GENERIC_VERSION,
         "project": {"id": project.pk, "name": project.name, "slug": project.slug},
         "alerts": [
-            {
+            _generic_monitor(item)
+            if item.monitor is not None
+            else {
                 "kind": item.kind,
                 "issue": {
                     "id": item.issue_id,
@@ -98,3 +104,20 @@ def generic_payload(project: Project, items: list[AlertItem]) -> dict[str, Any]:
             for item in items
         ],
     }
+
+
+def _generic_monitor(item: AlertItem) -> dict[str, Any]:
+    details = item.monitor or {}
+    monitor = {
+        "id": details.get("monitor_id"),
+        "name": item.title,
+        "kind": details.get("monitor_kind"),
+        "target": details.get("target"),
+        "cause": details.get("cause"),
+        "at": details.get("at"),
+        "url": item.url,
+    }
+    if "downtime_seconds" in details:
+        monitor["down_since"] = details.get("down_since")
+        monitor["downtime_seconds"] = details.get("downtime_seconds")
+    return {"kind": item.kind, "monitor": monitor}

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from alerts.assignment_email import build_assignment_email
-from alerts.coalesce import LOST_FLUSH_GRACE, record_alert, take_pending
+from alerts.coalesce import LOST_FLUSH_GRACE, record_alert, record_monitor_alert, take_pending
 from alerts.context import build_items
 from alerts.email import build_alert_email
 from alerts.email_config import email_is_configured
@@ -35,6 +35,14 @@ def issue_alert(kind: str, issue_id: int) -> None:
         flush_project_alerts.apply_async(args=[flush.project_id], countdown=flush.countdown)
 
 
+@shared_task(name="alerts.tasks.monitor_alert", acks_late=True)
+def monitor_alert(kind: str, project_id: int, details: dict) -> None:
+    """Entry point from the monitors (via monitors.alerting), by task name."""
+    flush = record_monitor_alert(project_id, kind, details)
+    if flush is not None:
+        flush_project_alerts.apply_async(args=[flush.project_id], countdown=flush.countdown)
+
+
 @shared_task(name="alerts.tasks.flush_project_alerts", acks_late=True)
 def flush_project_alerts(project_id: int) -> int:
     """Send what the project's window collected; returns how many alerts were handed out."""
@@ -44,7 +52,7 @@ def flush_project_alerts(project_id: int) -> int:
         return 0
     # The rows are gone once taken: from here alerts are at-most-once, which beats a worker
     # crash re-sending a summary to everyone.
-    batch = [[kind, issue_id] for kind, issue_id in pending]
+    batch = [[kind, issue_id, details] for kind, issue_id, details in pending]
     if email_is_configured():
         for address in alert_recipients(project):
             send_alert_email.apply_async(args=[project_id, batch, address])
@@ -80,8 +88,7 @@ def send_alert_email(self, project_id: int, batch: list[list], address: str) -> 
     project = Project.objects.filter(pk=project_id).first()
     if project is None:
         return False
-    pending = [(kind, issue_id) for kind, issue_id in batch]
-    items = build_items(pending, with_details=len(pending) == 1)
+    items = build_items(batch, with_details=len(batch) == 1)
     if not items:
         return False  # every Issue was muted or deleted since
     try:
@@ -131,7 +138,7 @@ def deliver_webhook(self, webhook_id: int, batch: list[list]) -> bool:
     )
     if webhook is None:
         return False
-    items = build_items([(kind, issue_id) for kind, issue_id in batch], with_details=False)
+    items = build_items(batch, with_details=False)
     if not items:
         return False
     payload = build_payload(webhook.kind, webhook.project, items)

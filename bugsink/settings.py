@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.mfa",
     "allauth.usersessions",
+    "monitors",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,29 @@ CELERY_TASK_ROUTES = {
     "alerts.tasks.*": {"queue": "alerts"},
     "digestion.tasks.sweep_undigested": {"queue": "alerts"},
 }
+# --- Monitors (monitors/) ---------------------------------------------------------------------
+# The beat runs a monitors pass this often: check-ins, quiet cron / heartbeat monitors, then every
+# due uptime check (checks are late by at most about this much).
+MONITOR_TICK_SECONDS = env_int("MONITOR_TICK_SECONDS", 2)
+# A check lease older than this belonged to a worker that died: another worker takes the check.
+MONITOR_LEASE_SECONDS = env_int("MONITOR_LEASE_SECONDS", 120)
+MONITOR_CHECK_THREADS = env_int("MONITOR_CHECK_THREADS", 20)
+MONITOR_PASS_SECONDS = env_int("MONITOR_PASS_SECONDS", 50)
+# Check results and check-ins older than this are deleted (incidents, and so uptime, are kept).
+MONITOR_RESULT_RETENTION_DAYS = env_int("MONITOR_RESULT_RETENTION_DAYS", 31)
+# Checks of private, loopback or link-local addresses are refused (SSRF) unless this is on:
+# monitoring an intranet service is legitimate, but it is the instance owner's decision.
+MONITOR_ALLOW_PRIVATE = env_bool("MONITOR_ALLOW_PRIVATE", False)
+# Extra CA certificates (PEM file) trusted by HTTPS checks, besides the system's.
+MONITOR_CA_BUNDLE = env_str("MONITOR_CA_BUNDLE")
+# Tests only: a file holding seconds added to the monitors' clock in every process.
+MONITOR_CLOCK_OFFSET_FILE = env_str("MONITOR_CLOCK_OFFSET_FILE")
+CELERY_BEAT_SCHEDULE["monitors-tick"] = {
+    "task": "monitors.tasks.tick",
+    "schedule": float(MONITOR_TICK_SECONDS),
+    "options": {"expires": float(MONITOR_TICK_SECONDS) * 2},  # busy workers skip stale ticks
+}
+CELERY_TASK_ROUTES["monitors.tasks.*"] = {"queue": "monitors"}
 # --- Project quotas (ingest/quota.py) ---------------------------------------------------------
 # Events accepted per project per calendar minute / hour; 0 = no limit. Over quota the ingest
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.

@@ -9,7 +9,9 @@ alerts worker for its timeout, while the digestion worker goes on turning events
 - digestion: queue `celery`, one process (`--pool solo`), with the beat scheduler (the periodic
   sweep of undigested events and of overdue alert windows);
 - alerts: queue `alerts`, a few threads, so one stuck delivery does not hold up the others; the
-  periodic sweep of undigested events runs here too (settings.CELERY_TASK_ROUTES).
+  periodic sweep of undigested events runs here too (settings.CELERY_TASK_ROUTES);
+- monitors: queue `monitors`, two threads, each pass probing its checks in a pool of threads,
+  so a hanging target holds up neither digestion nor alerts.
 
 This module is the one place that says how they are started: `./run` and the live test stack
 (tests/live.py) both run it. It stops both workers when it receives SIGTERM, SIGINT or SIGHUP,
@@ -27,6 +29,8 @@ import time
 DIGEST_QUEUE = "celery"  # Celery's default queue: every task not routed elsewhere
 ALERTS_QUEUE = "alerts"
 ALERT_THREADS = 4
+MONITORS_QUEUE = "monitors"
+MONITOR_PASSES = 2
 # A warm shutdown waits for running tasks; an SMTP read blocks for at most EMAIL_TIMEOUT.
 SHUTDOWN_GRACE_SECONDS = 60
 POLL_SECONDS = 0.2
@@ -43,7 +47,9 @@ def worker_commands(
         digest += ["--schedule", schedule]
     alerts = [*celery, "-Q", ALERTS_QUEUE, "-n", "alerts@%h",
               "--pool", "threads", "--concurrency", str(ALERT_THREADS)]  # fmt: skip
-    return {"digest": digest, "alerts": alerts}
+    monitors = [*celery, "-Q", MONITORS_QUEUE, "-n", "monitors@%h",
+                "--pool", "threads", "--concurrency", str(MONITOR_PASSES)]  # fmt: skip
+    return {"digest": digest, "alerts": alerts, "monitors": monitors}
 
 
 def run(commands: dict[str, list[str]]) -> int:

@@ -17,7 +17,7 @@ import re
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import orjson
 from django.conf import settings
@@ -27,9 +27,11 @@ from datapolicy.policy import attachments_wanted
 from events.attachments import prepare as prepare_attachment
 from events.models import Attachment, UserFeedback
 from events.spool_format import pack
+from monitors.models import CheckIn
 
 from . import outcomes
 from .categories import category_of, is_stored
+from .checkins import check_in_from_item, request_processing
 from .client_reports import read_client_report
 from .envelope import Envelope, Item
 from .errors import BadRequest, PayloadTooLarge
@@ -38,13 +40,15 @@ from .json_object import decode_json_object
 from .security import security_events
 
 EVENT_ID_RE = re.compile(r"^[0-9a-f]{32}$")
+# A check-in repeated (same id and status) within this window is an SDK's resend.
+RESEND_WINDOW = timedelta(hours=1)
 
 
 @dataclass
 class Accepted:
     event_id: str | None
     rows: list[SpoolRow] = field(default_factory=list)  # the events, for the spool
-    others: list[Attachment | UserFeedback] = field(default_factory=list)
+    others: list[Attachment | UserFeedback | CheckIn] = field(default_factory=list)
     # Items per category: taken, dropped because their quota is exhausted, not stored here.
     counts: Counter = field(default_factory=Counter)
     over_quota: Counter = field(default_factory=Counter)
@@ -121,7 +125,7 @@ def accept_envelope(
     """The rows and objects to store; items of the categories in `over_quota` are dropped."""
     envelope_event_id = normalize_event_id(envelope.headers.get("event_id"))
     rows: list[SpoolRow] = []
-    others: list[Attachment | UserFeedback] = []
+    others: list[Attachment | UserFeedback | CheckIn] = []
     event_id = envelope_event_id
     result = Accepted(None, rows=rows, others=others)
     # Everything is validated before anything is written: a bad item rejects the whole
@@ -155,13 +159,14 @@ def accept_envelope(
             event_id = event_id or feedback.feedback_id
         elif item.type == "client_report":
             result.discarded += read_client_report(item.payload)
-        # check_in (monitor) items count against their quota and are not kept yet.
+        elif item.type == "check_in":
+            others.append(check_in_from_item(project_id, item.payload, received_at))
     result.event_id = event_id
     return result
 
 
-def store_others(others: list[Attachment | UserFeedback]) -> None:
-    """Persist attachments and feedback (blocking: call off the event loop)."""
+def store_others(others: list[Attachment | UserFeedback | CheckIn]) -> None:
+    """Persist attachments, feedback and check-ins (blocking: call off the event loop)."""
     others = _without_unwanted_attachments(others)
     with transaction.atomic():
         for obj in others:
@@ -169,11 +174,13 @@ def store_others(others: list[Attachment | UserFeedback]) -> None:
                 prepare_attachment(obj, obj.data)  # hash and compress, off the event loop
             if not _already_stored(obj):
                 obj.save()
+    if any(isinstance(obj, CheckIn) for obj in others):
+        request_processing()
 
 
 def _without_unwanted_attachments(
-    others: list[Attachment | UserFeedback],
-) -> list[Attachment | UserFeedback]:
+    others: list[Attachment | UserFeedback | CheckIn],
+) -> list[Attachment | UserFeedback | CheckIn]:
     """A project may turn attachment storage off (they are never scrubbed): those are filtered.
 
     One query, and only for requests that carry attachments.
@@ -188,8 +195,18 @@ def _without_unwanted_attachments(
     return [obj for obj in others if not isinstance(obj, Attachment)]
 
 
-def _already_stored(obj: Attachment | UserFeedback) -> bool:
+def _already_stored(obj: Attachment | UserFeedback | CheckIn) -> bool:
     """SDKs resend envelopes they did not see acknowledged; keep one copy of each item."""
+    if isinstance(obj, CheckIn):
+        return (
+            bool(obj.check_in_id)
+            and CheckIn.objects.filter(
+                project_id=obj.project_id,
+                check_in_id=obj.check_in_id,
+                status=obj.status,
+                received_at__gte=obj.received_at - RESEND_WINDOW,
+            ).exists()
+        )
     if isinstance(obj, Attachment):
         # By content: two different files of one name and size are two attachments.
         same = Attachment.objects.filter(sha256=obj.sha256)

@@ -13,8 +13,7 @@ Cheap by design, per gunicorn process, project and quota, exactly as cheap as on
 - only when that estimate gets within a margin of the quota (10%, at least 10) is it re-read on
   every request, so the decision is exact where it matters, and a quota that is over is then
   answered from memory alone until its window ends.
-Other processes' acceptances since our last read are the only slack: a few items at most. A
-category whose items are not stored yet (monitor check-ins) is counted in memory only.
+Other processes' acceptances since our last read are the only slack: a few items at most.
 """
 
 import logging
@@ -32,6 +31,7 @@ from django.utils import timezone
 from core.category_quotas import GRANULARITIES, parse_category_quotas
 from core.periods import bucket_of, bucket_start
 from events.models import Attachment, Event, RawEvent, UserFeedback
+from monitors.models import CheckIn
 
 logger = logging.getLogger("bugsink.ingest")
 
@@ -158,12 +158,16 @@ def _stored_feedback(project_id: int, since: datetime) -> int:
     return UserFeedback.objects.filter(project_id=project_id, received_at__gte=since).count()
 
 
+def _stored_checkins(project_id: int, since: datetime) -> int:
+    return CheckIn.objects.filter(project_id=project_id, received_at__gte=since).count()
+
+
 # How each quota counts what is stored already; None: in memory only (nothing stored yet).
 _COUNTERS: dict[str, Callable[[int, datetime], int] | None] = {
     "error": _stored_events,
     "attachment": _stored_attachments,
     "feedback": _stored_feedback,
-    "monitor": None,
+    "monitor": _stored_checkins,
 }
 
 

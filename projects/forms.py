@@ -26,11 +26,17 @@ class MemberRoleForm(forms.Form):
 class AlertSwitchesForm(forms.ModelForm):
     class Meta:
         model = ProjectAlertSettings
-        fields = ["alert_on_new_issue", "alert_on_regression", "alert_on_unmute"]
+        fields = [
+            "alert_on_new_issue",
+            "alert_on_regression",
+            "alert_on_unmute",
+            "alert_on_monitors",
+        ]
         labels = {
             "alert_on_new_issue": "Alert on a new issue",
             "alert_on_regression": "Alert when a resolved issue comes back",
             "alert_on_unmute": "Alert when a muted issue unmutes",
+            "alert_on_monitors": "Alert when a monitor goes down, recovers or misses a check-in",
         }
 
 

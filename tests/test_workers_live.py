@@ -29,12 +29,12 @@ def start_ready_workers(stack: LiveStack) -> dict[str, int]:
     deadline = time.monotonic() + WAIT
     while True:
         log = stack.log_bytes("worker.log")[offset:].decode(errors="replace")
-        if "digest@" in log and "alerts@" in log and log.count(" ready.") >= 2:
+        if "digest@" in log and "alerts@" in log and log.count(" ready.") >= 3:
             break
         assert time.monotonic() < deadline, f"workers not ready:\n{log[-3000:]}"
         time.sleep(0.2)
     workers = stack.worker_processes()
-    assert set(workers) == {"celery", "alerts"}
+    assert set(workers) == {"celery", "alerts", "monitors"}
     return workers
 
 

@@ -126,7 +126,10 @@ def test_stored_categories_get_no_rate_limit(target):
     project, headers = target
     event_id = uuid.uuid4().hex
     body = envelope(
-        event_item(event_id), ("attachment", b"x"), ("check_in", b"{}"), event_id=event_id
+        event_item(event_id),
+        ("attachment", b"x"),
+        ("check_in", b'{"monitor_slug": "nightly", "status": "ok"}'),
+        event_id=event_id,
     )
     response = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
     assert response.status_code == 200
@@ -177,10 +180,10 @@ def test_old_counters_are_pruned(target, settings):
     assert Outcome.objects.get().hour == T0 - timedelta(days=29)
 
 
-def test_check_ins_have_a_quota_counted_in_memory(target, settings):
+def test_check_ins_have_a_quota_of_their_own(target, settings):
     project, headers = target
     settings.INGEST_CATEGORY_QUOTAS = "monitor=1/minute"
-    body = envelope(("check_in", b'{"check_in_id": "x", "status": "ok"}'))
+    body = envelope(("check_in", b'{"monitor_slug": "nightly", "status": "ok"}'))
     with time_machine.travel(T0, tick=False):
         first = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
         second = asgi_post(f"/api/{project.pk}/envelope/", body, headers)
