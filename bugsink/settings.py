@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "alerts",
     "digestion",
     "monitors",
+    "statuspages",
 ]
 
 MIDDLEWARE = [
@@ -328,3 +329,24 @@ CELERY_TASK_ROUTES["monitors.tasks.*"] = {"queue": "monitors"}
 # endpoints answer 429 with Retry-After and X-Sentry-Rate-Limits until the period ends.
 INGEST_QUOTA_PER_MINUTE = env_int("INGEST_QUOTA_PER_MINUTE", 5000)
 INGEST_QUOTA_PER_HOUR = env_int("INGEST_QUOTA_PER_HOUR", 50000)
+# --- Status pages (statuspages/) ---------------------------------------------------------------
+# The public pages are rendered once per change and kept in Django's cache: Redis when
+# CACHE_URL names one (production: shared by every process), else each process's local memory.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Outermost: keeps public status pages (with every header the other middleware added) for the
+# ASGI fast path. A status page's own host name is recognised before anything else runs.
+MIDDLEWARE.insert(0, "statuspages.fast_cache.FastCacheMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "statuspages.hosts.StatusHostMiddleware",
+)
+CELERY_BEAT_SCHEDULE["status-automatic-incidents"] = {
+    "task": "statuspages.tasks.sync_automatic_incidents",
+    "schedule": 30.0,
+}

@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("projects.urls")),
     path("", include("issues.urls")),
+    path("", include("statuspages.urls")),
     path("", include("monitors.urls")),
 ]
