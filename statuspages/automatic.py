@@ -63,7 +63,6 @@ def _open(page_id: int, monitor, services: list[Service], now: datetime) -> Inci
         starts_at=monitor.severity_since or now,
         is_published=all(service.auto_publish for service in services),
         monitor=monitor,
-        created_at=now,
     )
     text = f"{monitor.name} is down since {incident.starts_at:%Y-%m-%d %H:%M} UTC: {cause}."
-    return open_incident(incident, text, None, services)
+    return open_incident(incident, text, None, services, when=now)

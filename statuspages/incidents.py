@@ -5,14 +5,21 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.utils import timezone
 
 from statuspages.models import Incident, IncidentUpdate, UpdateStatus
 
 
 @transaction.atomic
 def open_incident(
-    incident: Incident, text: str, author: AbstractBaseUser | None, services, regions=()
+    incident: Incident,
+    text: str,
+    author: AbstractBaseUser | None,
+    services,
+    regions=(),
+    when: datetime | None = None,
 ) -> Incident:
+    """Save the incident with its first update (at `when`, by default its start or now)."""
     incident.save()
     incident.services.set(services)
     incident.regions.set(regions)
@@ -21,7 +28,7 @@ def open_incident(
         status=incident.status,
         text=text,
         author=author,
-        created_at=incident.created_at,
+        created_at=when or timezone.now(),
     )
     return incident
 

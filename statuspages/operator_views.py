@@ -139,7 +139,6 @@ def incident_new(request: HttpRequest, page_id: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         incident = form.save(commit=False)
         incident.page = page
-        incident.created_at = timezone.now()
         open_incident(
             incident,
             form.cleaned_data["text"],

@@ -1,7 +1,5 @@
 import uuid
 
-from django.utils import timezone
-
 from projects.models import Team, TeamMembership
 from projects.tests.factories import make_user
 from statuspages.incidents import open_incident
@@ -34,6 +32,4 @@ def make_services(page: StatusPage) -> dict[str, Service]:
 def incident(page, services, text="Looking into it", author=None, regions=(), **fields):
     values = {"title": "Errors on the API", "impact": "major", "status": "investigating"}
     values.update(fields)
-    return open_incident(
-        Incident(page=page, created_at=timezone.now(), **values), text, author, services, regions
-    )
+    return open_incident(Incident(page=page, **values), text, author, services, regions)
