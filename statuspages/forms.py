@@ -118,6 +118,8 @@ class IncidentForm(forms.ModelForm):
         self.fields["services"].queryset = page.services.all()
         self.fields["regions"].queryset = page.regions.all()
         self.fields["starts_at"].initial = timezone.now().replace(second=0, microsecond=0)
+        self.fields["status"].initial = UpdateStatus.INVESTIGATING
+        self.fields["impact"].initial = Impact.MINOR
 
     def clean(self) -> dict:
         data = super().clean()

@@ -68,6 +68,9 @@ class Category(models.Model):
     class Meta:
         ordering = ["position", "name"]
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Region(models.Model):
     page = models.ForeignKey(StatusPage, on_delete=models.CASCADE, related_name="regions")
@@ -76,6 +79,9 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Service(models.Model):
@@ -95,6 +101,9 @@ class Service(models.Model):
 
     class Meta:
         ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Incident(models.Model):
