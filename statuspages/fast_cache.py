@@ -14,9 +14,14 @@ import time
 from django.http import HttpRequest, HttpResponse
 
 TTL_SECONDS = 1.0
+# After its second, an entry is still served to everyone but one request, which Django renders
+# afresh (no stampede of renders when a popular page expires); never staler than this.
+STALE_SECONDS = 10.0
 MAX_ENTRIES = 512
 
 _entries: dict[tuple[str, str], tuple[float, int, list[tuple[bytes, bytes]], bytes]] = {}
+# Keys being re-rendered, with when that started (a refresh that never came back is retried).
+_refreshing: dict[tuple[str, str], float] = {}
 _lock = threading.Lock()
 
 
@@ -27,18 +32,32 @@ def store(
         if len(_entries) >= MAX_ENTRIES:
             _entries.clear()  # hosts are client-chosen: never let the keys grow without bound
         _entries[(host, path)] = (time.monotonic() + TTL_SECONDS, status, headers, body)
+        _refreshing.pop((host, path), None)
 
 
 def lookup(host: str, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-    entry = _entries.get((host, path))
-    if entry is None or entry[0] < time.monotonic():
+    """The kept response, or None when this request is the one that renders afresh."""
+    key = (host, path)
+    entry = _entries.get(key)
+    if entry is None:
         return None
+    now = time.monotonic()
+    if entry[0] >= now:
+        return entry[1], entry[2], entry[3]
+    if entry[0] + STALE_SECONDS < now:
+        return None
+    with _lock:
+        started = _refreshing.get(key)
+        if started is None or started + TTL_SECONDS < now:
+            _refreshing[key] = now
+            return None
     return entry[1], entry[2], entry[3]
 
 
 def clear() -> None:
     with _lock:
         _entries.clear()
+        _refreshing.clear()
 
 
 async def serve(scope: dict, send) -> bool:

@@ -184,3 +184,34 @@ def test_etag_answers_not_modified(client):
     first = client.get(f"/status/{page.slug}/")
     again = client.get(f"/status/{page.slug}/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
+
+
+def test_the_asgi_fast_path_answers_from_memory_without_django(client):
+    import asyncio
+
+    page = make_page()
+    url = f"/status/{page.slug}/"
+    client.get(url, HTTP_HOST="status.test")
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": url, "query_string": b"",
+             "headers": [(b"host", b"status.test")]}  # fmt: skip
+    assert asyncio.run(fast_cache.serve(scope, send)) is True
+    assert sent[0]["status"] == 200 and b"All systems operational" in sent[1]["body"]
+    other = dict(scope, path="/projects/")
+    assert asyncio.run(fast_cache.serve(other, send)) is False
+    post = dict(scope, method="POST")
+    assert asyncio.run(fast_cache.serve(post, send)) is False
+
+
+def test_an_expired_entry_is_rendered_by_one_request_while_others_get_it_stale(monkeypatch):
+    fast_cache.store("h", "/p", 200, [], b"old")
+    later = fast_cache.time.monotonic() + fast_cache.TTL_SECONDS + 0.5
+    monkeypatch.setattr(fast_cache.time, "monotonic", lambda: later)
+    assert fast_cache.lookup("h", "/p") is None  # this one renders
+    assert fast_cache.lookup("h", "/p")[2] == b"old"  # the others are served meanwhile
+    fast_cache.store("h", "/p", 200, [], b"new")
+    assert fast_cache.lookup("h", "/p")[2] == b"new"
