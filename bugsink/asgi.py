@@ -19,6 +19,7 @@ from ingest.asgi import ingest_app
 from ingest.blocking import run_blocking
 from ingest.group_commit import committer
 from ingest.rejections import flush_rejections
+from statuspages import fast_cache
 
 INGEST_PREFIX = "/api/"
 INGEST_ENDPOINTS = frozenset(("store", "envelope", "security"))
@@ -54,6 +55,8 @@ async def application(scope: dict, receive, send) -> None:
         await ingest_app(scope, receive, send)
     elif scope["type"] == "lifespan":
         await _lifespan(receive, send)
+    elif scope["type"] == "http" and await fast_cache.serve(scope, send):
+        return  # a public status page, answered from memory (statuspages/fast_cache.py)
     else:
         await _site(scope, receive, send)
 

@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "monitors",
+    "statuspages",
 ]
 
 MIDDLEWARE = [
@@ -471,3 +472,24 @@ USERSESSIONS_TRACK_ACTIVITY = False  # one write per page otherwise; sign-in tim
 LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 20)
 LOGIN_LOCKOUT_IP_FAILURES = env_int("LOGIN_LOCKOUT_IP_FAILURES", 100)
 LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# --- Status pages (statuspages/) ---------------------------------------------------------------
+# The public pages are rendered once per change and kept in Django's cache: Redis when
+# CACHE_URL names one (production: shared by every process), else each process's local memory.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Outermost: keeps public status pages (with every header the other middleware added) for the
+# ASGI fast path. A status page's own host name is recognised before anything else runs.
+MIDDLEWARE.insert(0, "statuspages.fast_cache.FastCacheMiddleware")
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "statuspages.hosts.StatusHostMiddleware",
+)
+CELERY_BEAT_SCHEDULE["status-automatic-incidents"] = {
+    "task": "statuspages.tasks.sync_automatic_incidents",
+    "schedule": 30.0,
+}

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/", include("signin.urls")),
     path("", include("projects.urls")),
     path("", include("issues.urls")),
+    path("", include("statuspages.urls")),
     path("", include("monitors.urls")),
     path("", include("datapolicy.urls")),
     path("", include("api.urls")),
