@@ -51,7 +51,8 @@ def test_ingest_endpoint_is_answered_by_the_ingest_app():
     assert response.status_code == 405 and "X-Sentry-Error" in response.headers
 
 
-@pytest.mark.django_db(transaction=True)  # the site's middleware reads the database (status page hosts)
+# The site's middleware reads the database (status page host names).
+@pytest.mark.django_db(transaction=True)
 def test_web_api_is_answered_by_django():
     response = _get("/api/0/")
     assert response.status_code == 401
@@ -59,7 +60,8 @@ def test_web_api_is_answered_by_django():
     assert "X-Sentry-Error" not in response.headers
 
 
-@pytest.mark.django_db(transaction=True)  # the site's middleware reads the database (status page hosts)
+# The site's middleware reads the database (status page host names).
+@pytest.mark.django_db(transaction=True)
 def test_embed_paths_are_django_pages():
     # The crash-report dialog's endpoint (events/embed_views.py) refuses a request without a DSN.
     response = _get("/api/embed/error-page/")
