@@ -73,3 +73,17 @@ def _fresh_search_text_memory():
     from issues.fulltext import forget_all
 
     forget_all()
+
+
+@pytest.fixture(autouse=True)
+def _status_page_hosts_follow_saves(monkeypatch):
+    """Status page host names: none at the start of each test, then exactly what its saves make.
+
+    In production they are re-read every few seconds, which would add a query to a random
+    request of the tests that count queries.
+    """
+    from statuspages import hosts
+
+    monkeypatch.setattr(hosts, "_known", {})
+    monkeypatch.setattr(hosts, "_loaded_at", float("inf"))
+    monkeypatch.setattr(hosts, "REFRESH_SECONDS", float("inf"))

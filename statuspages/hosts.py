@@ -6,23 +6,24 @@ from django.http import HttpRequest
 
 from statuspages.models import StatusPage
 
-_REFRESH_SECONDS = 10.0
+# Other processes learn of a new or changed host name within this many seconds; the process
+# that saved the page at once (reload(), from the save signal).
+REFRESH_SECONDS = 10.0
 _known: dict[str, int] = {}
 _loaded_at = -1e9
 
 
-def forget() -> None:
-    """Reload the host names on the next request (this process; others within seconds)."""
-    global _loaded_at
-    _loaded_at = -1e9
+def reload() -> None:
+    """Read the host names now (one query)."""
+    global _known, _loaded_at
+    rows = StatusPage.objects.exclude(host_name="").values_list("host_name", "pk")
+    _known = {name.lower(): pk for name, pk in rows}
+    _loaded_at = time.monotonic()
 
 
 def page_id_for_host(host: str) -> int | None:
-    global _known, _loaded_at
-    if time.monotonic() - _loaded_at > _REFRESH_SECONDS:
-        _known = dict(StatusPage.objects.exclude(host_name="").values_list("host_name", "pk"))
-        _known = {name.lower(): pk for name, pk in _known.items()}
-        _loaded_at = time.monotonic()
+    if time.monotonic() - _loaded_at > REFRESH_SECONDS:
+        reload()
     return _known.get(host)
 
 

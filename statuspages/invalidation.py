@@ -43,7 +43,7 @@ def _update_changed(sender, instance, **kwargs) -> None:
 def _page_changed(sender, instance, update_fields=None, **kwargs) -> None:
     if update_fields and set(update_fields) == {"content_version"}:
         return
-    hosts.forget()
+    hosts.reload()
     bump([instance.pk])
 
 
