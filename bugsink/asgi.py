@@ -33,7 +33,8 @@ gc.freeze()
 
 
 def is_ingest_path(path: str) -> bool:
-    """Whether `path` is `/api/<digits>/<ingest endpoint>` with an optional trailing slash.
+    """Whether `path` is `/api/<digits>/<ingest endpoint>` with an optional trailing slash, or
+    the HTTP check-in API `/api/<digits>/cron/<slug>/<key>/`.
 
     A prefix check and one split, no regular expression: this runs for every request, and
     ingest requests are most of them.
@@ -41,13 +42,11 @@ def is_ingest_path(path: str) -> bool:
     if not path.startswith(INGEST_PREFIX):
         return False
     parts = path[5:].split("/", 2)
-    return (
-        len(parts) >= 2
-        and parts[1] in INGEST_ENDPOINTS
-        and parts[0].isdigit()
-        and parts[0].isascii()
-        and (len(parts) == 2 or parts[2] == "")
-    )
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[0].isascii()):
+        return False
+    if parts[1] == "cron":  # /api/<id>/cron/<monitor slug>/<key>/: the HTTP check-in API
+        return len(parts) == 3 and parts[2] != ""
+    return parts[1] in INGEST_ENDPOINTS and (len(parts) == 2 or parts[2] == "")
 
 
 async def application(scope: dict, receive, send) -> None:

@@ -13,7 +13,7 @@ from ingest.group_commit import committer
 @pytest.mark.parametrize(
     "path",
     ["/api/1/envelope/", "/api/1/store/", "/api/42/security/", "/api/1/envelope",
-     "/api/123456789012345678/store/"],
+     "/api/123456789012345678/store/", "/api/1/cron/nightly/0123456789abcdef0123456789abcdef/"],
 )  # fmt: skip
 def test_ingest_paths(path):
     assert is_ingest_path(path)
@@ -26,7 +26,7 @@ def test_ingest_paths(path):
         "/api/0/organizations/team/chunk-upload/", "/api/embed/error-page/", "/api/",
         "/api/1/", "/api/1/envelope/x", "/api/1/minidump/", "/api/x/store/",
         "/api/１/store/", "/api//store/", "/apis/1/store/", "/", "/projects/1/issues/",
-        "/api/0/openapi.json",
+        "/api/0/openapi.json", "/api/1/cron/",
     ],
 )  # fmt: skip
 def test_everything_else_goes_to_django(path):
