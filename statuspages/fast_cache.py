@@ -11,6 +11,7 @@ process. Only pages anybody may read are stored, and they carry no cookie.
 import threading
 import time
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 
 TTL_SECONDS = 1.0
@@ -52,6 +53,13 @@ def lookup(host: str, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]
             _refreshing[key] = now
             return None
     return entry[1], entry[2], entry[3]
+
+
+def forget(host: str, path: str) -> None:
+    if (host, path) in _entries:
+        with _lock:
+            _entries.pop((host, path), None)
+            _refreshing.pop((host, path), None)
 
 
 def clear() -> None:
@@ -97,7 +105,14 @@ class FastCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         key = getattr(response, "fast_cache_key", None)
-        if key is not None and response.status_code == 200 and not response.cookies:
+        if key is None:
+            # Not (or no longer) a public page: a page just made private or deleted must not go
+            # on being served from here, stale, to anybody.
+            try:
+                forget(request.get_host().lower(), request.get_full_path())
+            except DisallowedHost:
+                pass  # never kept either
+        elif response.status_code == 200 and not response.cookies:
             headers = [
                 (name.lower().encode("latin-1"), value.encode("latin-1"))
                 for name, value in response.items()

@@ -9,7 +9,7 @@ from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from statuspages import hosts
+from statuspages import fast_cache, hosts
 from statuspages.models import (
     Category,
     Incident,
@@ -24,6 +24,8 @@ def bump(page_ids) -> None:
     StatusPage.objects.filter(pk__in=list(page_ids)).update(
         content_version=F("content_version") + 1
     )
+    # This process's copies go at once; other processes' within their second (fast_cache.py).
+    fast_cache.clear()
 
 
 @receiver([post_save, post_delete], sender=Category)

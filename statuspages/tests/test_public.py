@@ -215,3 +215,19 @@ def test_an_expired_entry_is_rendered_by_one_request_while_others_get_it_stale(m
     assert fast_cache.lookup("h", "/p")[2] == b"old"  # the others are served meanwhile
     fast_cache.store("h", "/p", 200, [], b"new")
     assert fast_cache.lookup("h", "/p")[2] == b"new"
+
+
+def test_a_page_made_private_is_no_longer_served_from_memory(client):
+    page = make_page()
+    url = f"/status/{page.slug}/"
+    client.get(url, HTTP_HOST="status.test")
+    assert fast_cache.lookup("status.test", url) is not None
+    page.is_public = False
+    page.save()  # this process forgets at once
+    assert fast_cache.lookup("status.test", url) is None
+    # Another process's copy: the first request Django answers with 404 drops it.
+    fast_cache.store("status.test", url, 200, [], b"the old public page")
+    fast_cache._entries[("status.test", url)] = (0.0, 200, [], b"the old public page")
+    assert fast_cache.lookup("status.test", url) is None  # expired: this request goes to Django
+    assert client.get(url, HTTP_HOST="status.test").status_code == 404
+    assert ("status.test", url) not in fast_cache._entries
