@@ -24,16 +24,15 @@ def per_call_us(func, n: int) -> float:
 
 
 def measure(label: str, markers, n: int) -> None:
-    markers.release(1)
+    markers.release(1, None)
     markers.claim(1, False)
     held = per_call_us(lambda: markers.claim(1, False), n)
 
     def take_and_release() -> None:
-        markers.claim(2, False)
-        markers.release(2)
+        markers.release(2, markers.claim(2, False))
 
     cycle = per_call_us(take_and_release, n)
-    markers.release(1)
+    markers.release(1, None)
     print(f"{label:>11}: claim of a held marker {held:6.1f} us; claim + release {cycle:6.1f} us")
 
 

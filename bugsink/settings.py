@@ -493,3 +493,6 @@ CELERY_BEAT_SCHEDULE["status-automatic-incidents"] = {
     "task": "statuspages.tasks.sync_automatic_incidents",
     "schedule": 30.0,
 }
+# Automatic incidents follow monitor severities: they run beside the monitors, and the digest
+# queue keeps to digest requests (one per project) and the eviction pass.
+CELERY_TASK_ROUTES["statuspages.tasks.*"] = {"queue": "monitors"}

@@ -26,10 +26,11 @@ DRAIN_SECONDS = 10.0
 
 
 @shared_task(name="digestion.tasks.digest_project", acks_late=True)
-def digest_project(project_id: int) -> int:
+def digest_project(project_id: int, token: str | None = None) -> int:
     # Released before the drain, never after: an event spooled from here on finds the marker
-    # free and enqueues the next drain, while one spooled before is seen by this drain.
-    digest_requests.release(project_id)
+    # free and enqueues the next drain, while one spooled before is seen by this drain. A
+    # request whose token no longer names the marker is a duplicate: it drains, frees nothing.
+    digest_requests.release(project_id, token)
     deadline = time.monotonic() + DRAIN_SECONDS
     total = 0
     while True:
@@ -43,13 +44,21 @@ def digest_project(project_id: int) -> int:
         if time.monotonic() > deadline:
             break
     # More is spooled: to the back of the queue, unless ingest has enqueued a request already.
-    if digest_requests.claim(project_id):
-        try:
-            digest_project.apply_async(args=[project_id])
-        except Exception:
-            digest_requests.release(project_id)  # the sweep enqueues it
-            raise
+    _enqueue(project_id)
     return total
+
+
+def _enqueue(project_id: int, force: bool = False) -> bool:
+    """Publish a digest request for the project if its marker can be claimed."""
+    token = digest_requests.claim(project_id, force=force)
+    if token is None:
+        return False
+    try:
+        digest_project.apply_async(args=[project_id], kwargs={"token": token})
+    except Exception:
+        digest_requests.release(project_id, token)  # the sweep enqueues it
+        raise
+    return True
 
 
 @shared_task(name="digestion.tasks.sweep_undigested")
@@ -60,18 +69,13 @@ def sweep_undigested(force: bool = False) -> list[int]:
     project_ids = list(
         RawEvent.objects.order_by("project_id").values_list("project_id", flat=True).distinct()
     )
-    enqueued = []
-    for project_id in project_ids:
-        if digest_requests.claim(project_id, force=force):
-            try:
-                digest_project.apply_async(args=[project_id])
-            except Exception:
-                digest_requests.release(project_id)
-                raise
-            enqueued.append(project_id)
-    return enqueued
+    return [project_id for project_id in project_ids if _enqueue(project_id, force)]
 
 
 @worker_ready.connect
 def _sweep_on_worker_start(sender, **kwargs) -> None:
-    sweep_undigested.apply_async(kwargs={"force": True})
+    # Only a worker that digests (digest_project is not routed: it goes to the default queue).
+    # The alert and monitor workers import this module too, and each forced sweep puts one
+    # more request per project in the queue.
+    if sender.app.conf.task_default_queue in sender.app.amqp.queues.consume_from:
+        sweep_undigested.apply_async(kwargs={"force": True})

@@ -63,16 +63,18 @@ class DigestScheduler:
         the broker is unavailable."""
         if time.monotonic() < self._broker_down_until:
             return False
-        claimed = False
+        token = None
         try:
-            if not digest_requests.claim(project_id):
+            token = digest_requests.claim(project_id)
+            if token is None:
                 return True  # a request is waiting in the broker; its drain will see our rows
-            claimed = True
-            current_app.send_task(DIGEST_TASK, args=[project_id], retry=False)
+            current_app.send_task(
+                DIGEST_TASK, args=[project_id], kwargs={"token": token}, retry=False
+            )
             return True
         except Exception:  # any broker failure: the events are safe in the spool already
-            if claimed:
-                self._release_quietly(project_id)
+            if token is not None:
+                self._release_quietly(project_id, token)
             self._broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
             logger.warning(
                 "could not enqueue digest for project %s; the sweep will pick it up",
@@ -82,11 +84,11 @@ class DigestScheduler:
             return False
 
     @staticmethod
-    def _release_quietly(project_id: int) -> None:
+    def _release_quietly(project_id: int, token: str) -> None:
         """Free a marker whose message was not published, so the sweep need not wait for it
         to go stale."""
         try:
-            digest_requests.release(project_id)
+            digest_requests.release(project_id, token)
         except Exception:
             pass  # it goes stale by itself
 

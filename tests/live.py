@@ -66,6 +66,7 @@ class LiveStack:
         self.gunicorn_workers = gunicorn_workers
         self.web: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
+        self._worker_log_start = 0
         self.pg_db = f"bugsink_live_{uuid.uuid4().hex[:10]}"
         self.env = {**self._env(), **(extra_env or {})}
 
@@ -164,6 +165,7 @@ class LiveStack:
 
         `self.worker` is the supervisor; both workers log to worker.log.
         """
+        self._worker_log_start = len(self.log_bytes("worker.log"))
         self.worker = self._spawn(
             [
                 sys.executable, "-m", "bugsink.workers", "--loglevel", "INFO",
@@ -171,6 +173,18 @@ class LiveStack:
             ],
             "worker.log",
         )  # fmt: skip
+
+    def wait_for_workers_ready(self, timeout: float = 60) -> None:
+        """Wait until every Celery worker of the last start_worker() says it is ready (and so
+        has run its start-up hooks, e.g. the digest worker's forced sweep)."""
+        from bugsink.workers import worker_commands
+
+        expected = len(worker_commands())
+        deadline = time.monotonic() + timeout
+        while self.log_bytes("worker.log")[self._worker_log_start :].count(b" ready.") < expected:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"workers not ready in {timeout}s:\n{self.log('worker.log')}")
+            time.sleep(0.1)
 
     def stop_worker(self) -> None:
         self._stop(self.worker)

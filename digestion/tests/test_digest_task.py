@@ -84,3 +84,14 @@ def test_the_sweep_skips_projects_whose_request_is_pending_unless_forced(project
     digest_requests.release(project.pk)
     assert project.pk in tasks.sweep_undigested()
     assert queued() == 2
+
+
+def test_a_duplicate_request_drains_and_frees_nothing(project):
+    spool(project.pk, 5)
+    duplicate = digest_requests.claim(project.pk)
+    current = digest_requests.claim(project.pk, force=True)  # a digest worker's start
+    assert tasks.digest_project(project.pk, token=duplicate) == 5  # it still digests
+    assert digest_requests.claim(project.pk) is None  # the current request holds the marker
+    spool(project.pk, 2)
+    assert tasks.digest_project(project.pk, token=current) == 2
+    assert digest_requests.claim(project.pk)  # freed by the request that held it
