@@ -9,7 +9,9 @@ import requests
 from tests.envelopes import auth_headers, envelope_url, event_envelope
 from tests.shared import REPO_ROOT
 
-pytestmark = pytest.mark.live
+# Runs in both passes of ./test: digesters are serialized differently: SQLite's single writer, or
+# an advisory lock.
+pytestmark = [pytest.mark.live, pytest.mark.every_database]
 
 PROCESSES = 4
 EVENTS = 240

@@ -19,7 +19,9 @@ import requests
 
 from tests.live import LiveStack
 
-pytestmark = pytest.mark.live
+# Runs in both passes of ./test: the spool and broker differ: the SQLite spool file and filesystem
+# broker, or PostgreSQL and Redis.
+pytestmark = [pytest.mark.live, pytest.mark.every_database]
 
 SENDERS = 16
 DOWN_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1

@@ -4,7 +4,9 @@ import pytest
 
 from tests.sdk import run_sdk
 
-pytestmark = pytest.mark.live
+# Runs in both passes of ./test: the spool write differs: a SQLite file of its own, or one INSERT
+# ... unnest on PostgreSQL.
+pytestmark = [pytest.mark.live, pytest.mark.every_database]
 
 
 def test_sdk_exceptions_and_messages_are_stored(live_stack):

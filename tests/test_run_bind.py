@@ -83,6 +83,7 @@ def test_run_refuses_a_taken_port_first(tmp_path):
 
 
 @pytest.mark.live
+@pytest.mark.every_database  # in the embedded pass, the only one it runs in
 @pytest.mark.skipif(stack_kind() != "embedded", reason="./run is the embedded quick start")
 def test_run_prints_and_serves_the_bind_port(tmp_path):
     port = free_port()

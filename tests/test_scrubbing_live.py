@@ -9,7 +9,9 @@ import pytest
 from tests.sdk import run_sdk
 from tests.test_browser import account, browser, page, screenshot  # noqa: F401 (fixtures)
 
-pytestmark = pytest.mark.live
+# Runs in both passes of ./test: on SQLite it also reads every byte of the database files, their
+# WALs and the spool.
+pytestmark = [pytest.mark.live, pytest.mark.every_database]
 
 SECRETS = {
     "password local": "SEKRET-PW-4d1a",

@@ -13,7 +13,9 @@ from tests.live import LiveStack
 
 pytestmark = [
     pytest.mark.live,
-    # The watch looks at processes, whatever their database: one pass is enough.
+    # The watch looks at processes, whatever their database: one pass is enough, the embedded
+    # one (every_database puts it there; it skips the other).
+    pytest.mark.every_database,
     pytest.mark.skipif(stack_kind() != "embedded", reason="runs on the embedded pass"),
 ]
 
