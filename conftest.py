@@ -76,6 +76,17 @@ def _fresh_search_text_memory():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_compression_dictionaries():
+    """Each test starts with no cached compression dictionaries: a test that runs its on-commit
+    hooks inside a transaction that is then rolled back caches a dictionary under an id that the
+    next test's dictionary gets again, and decoding with the wrong one yields garbage. (In
+    production only committed rows are cached, and their ids are never reused.)"""
+    from events.storage import clear_caches
+
+    clear_caches()
+
+
+@pytest.fixture(autouse=True)
 def _status_page_hosts_follow_saves(monkeypatch):
     """Status page host names: none at the start of each test, then exactly what its saves make.
 
