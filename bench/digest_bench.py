@@ -1,8 +1,10 @@
 """Digestion benchmark: CPU per event and database bytes per event, in one process.
 
-    .venv/bin/python bench/digest_bench.py [EVENTS] [small|large] [--profile]
+    .venv/bin/python bench/digest_bench.py [EVENTS] [small|large] [--payloads neutral|classic]
+        [--profile]
 
-Spools EVENTS real sentry-sdk events (bench/payloads.py: 50 error sites, repeated) into a fresh
+Spools EVENTS real sentry-sdk events (bench/payloads.py: the payload set's error sites, repeated;
+neutral by default, see docs/benchmark.md) into a fresh
 SQLite data directory, then digests them all with `digest_pending` and prints the CPU time per
 event (the figure to compare: it does not depend on what else runs on the machine), the wall
 time, and the growth of the main database per 1,000 events (main file after a WAL checkpoint,
@@ -34,7 +36,7 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from sentry_sdk.envelope import Envelope  # noqa: E402
 
-from bench.payloads import SITES, _capture_templates  # noqa: E402
+from bench.payloads import SITES_OF, templates_of  # noqa: E402
 from bench.resources import sqlite_data_bytes  # noqa: E402
 from digestion.digest import digest_pending  # noqa: E402
 from events.models import RawEvent  # noqa: E402
@@ -42,10 +44,10 @@ from events.spool_format import pack  # noqa: E402
 from projects.models import Project, Team  # noqa: E402
 
 
-def event_payloads(count: int, large: bool) -> list[bytes]:
+def event_payloads(count: int, large: bool, payload_set: str) -> list[bytes]:
     """`count` event items (JSON as the SDK sent them), cycling over the error sites."""
     templates = []
-    for serialized in _capture_templates(large):
+    for serialized in templates_of(payload_set, large):
         envelope = Envelope.deserialize(serialized)
         event = next(item for item in envelope.items if item.type == "event")
         templates.append(orjson.loads(event.payload.get_bytes()))
@@ -89,6 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("events", nargs="?", type=int, default=5000)
     parser.add_argument("size", nargs="?", choices=["small", "large"], default="small")
+    parser.add_argument("--payloads", choices=["neutral", "classic"], default="neutral")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of digestion")
     args = parser.parse_args()
 
@@ -96,7 +99,7 @@ def main() -> None:
     call_command("migrate", database="spool", verbosity=0)
     team = Team.objects.create(name="bench")
     project = Project.objects.create(team=team, name="bench")
-    payloads = event_payloads(args.events, args.size == "large")
+    payloads = event_payloads(args.events, args.size == "large", args.payloads)
     mean_size = sum(map(len, payloads)) // len(payloads)
     spool(project.pk, payloads)
     before = database_bytes()
@@ -112,7 +115,8 @@ def main() -> None:
 
     growth = database_bytes() - before
     print(
-        f"{stored} {args.size} events ({mean_size} bytes of JSON each, {SITES} error sites): "
+        f"{stored} {args.payloads} {args.size} events ({mean_size} bytes of JSON each, "
+        f"{SITES_OF[args.payloads]} error sites): "
         f"{cpu / stored * 1000:.3f} ms CPU/event, {stored / cpu:.0f} events/s of CPU "
         f"(wall {wall / stored * 1000:.3f} ms/event, {stored / wall:.0f} events/s); "
         f"database {growth / stored * 1000 / 1024:.0f} KB per 1,000 events "
