@@ -154,9 +154,12 @@ def measure(bodies_path: str, requests: int, concurrency: int, profile: bool) ->
             profiler.disable()
         gc_after = [s["collections"] for s in gc.get_stats()]
         assert set(statuses) == {200}, set(statuses)
-        print(f"requests {len(statuses)}  cpu/request {cpu / len(statuses) * 1e6:.0f} us  "
-              f"wall/request {wall / len(statuses) * 1e6:.0f} us  "
-              f"gc collections per gen {[a - b for a, b in zip(gc_after, gc_before)]}")  # fmt: skip
+        collections = [a - b for a, b in zip(gc_after, gc_before, strict=True)]
+        print(
+            f"requests {len(statuses)}  cpu/request {cpu / len(statuses) * 1e6:.0f} us  "
+            f"wall/request {wall / len(statuses) * 1e6:.0f} us  "
+            f"gc collections per generation {collections}"
+        )
         if profiler is not None:
             import pstats
 
