@@ -79,6 +79,8 @@ class _Flusher:
         self.pid = os.getpid()
         self.due = 0.0
         self.wake = threading.Event()
+        self.idle = threading.Event()  # set while the thread holds no database connection
+        self.idle.set()
         self.thread = threading.Thread(target=self._run, name="ingest-counts", daemon=True)
         self.thread.start()
 
@@ -90,8 +92,10 @@ class _Flusher:
         while True:
             if not self.wake.wait(IDLE_CLOSE_SECONDS):
                 connection.close()
+                self.idle.set()
                 self.wake.wait()
             self.wake.clear()
+            self.idle.clear()
             delay = max(self.due, _last_flush + FLUSH_INTERVAL) - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
