@@ -9,7 +9,7 @@ than OUTCOMES_RETENTION_DAYS are deleted by the flush, at most once an hour per 
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -52,10 +52,23 @@ def refusal_reason(reason: str) -> str:
 
 def add(project_id: int, outcome: str, reason: str, category: str, n: int = 1) -> None:
     """Count `n` items of `category`, in the current hour (memory only; see rejections.py)."""
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    hour = _current_hour()
     with _lock:
         if len(_pending) < MAX_PENDING_BUCKETS:
             _pending[(project_id, hour, outcome, reason[:40], category[:20])] += n
+
+
+_hour: tuple[int, datetime | None] = (-1, None)  # (hours since the epoch, its start)
+
+
+def _current_hour() -> datetime:
+    """The start of the current UTC hour, made once an hour: every request asks for it."""
+    global _hour
+    index = int(time.time() // 3600)
+    cached = _hour
+    if cached[0] != index:
+        cached = _hour = (index, datetime.fromtimestamp(index * 3600, tz=UTC))
+    return cached[1]  # type: ignore[return-value]
 
 
 def take_pending() -> dict[Key, int]:

@@ -60,12 +60,33 @@ _lock = threading.Lock()
 _quotas: dict[tuple[int, str], _Quota] = {}
 
 
+# limits() per (quota, the settings it reads): every request asks, the settings seldom change.
+_limits_memo: dict[tuple[str, str, int, int], list[tuple[str, int]]] = {}
+
+
 def limits(quota: str) -> list[tuple[str, int]]:
-    """[(granularity, limit)] of a quota, without the unlimited ones."""
-    configured = dict(parse_category_quotas(settings.INGEST_CATEGORY_QUOTAS).get(quota, {}))
+    """[(granularity, limit)] of a quota, without the unlimited ones (shared: do not modify)."""
+    key = (
+        quota,
+        settings.INGEST_CATEGORY_QUOTAS,
+        settings.INGEST_QUOTA_PER_MINUTE,
+        settings.INGEST_QUOTA_PER_HOUR,
+    )
+    found = _limits_memo.get(key)
+    if found is None:
+        found = _limits(*key)
+        if len(_limits_memo) < 256:  # settings changed at run time (tests) cannot grow it forever
+            _limits_memo[key] = found
+    return found
+
+
+def _limits(
+    quota: str, category_quotas: str, per_minute: int, per_hour: int
+) -> list[tuple[str, int]]:
+    configured = dict(parse_category_quotas(category_quotas).get(quota, {}))
     if quota == "error":
-        configured.setdefault("minute", settings.INGEST_QUOTA_PER_MINUTE)
-        configured.setdefault("hour", settings.INGEST_QUOTA_PER_HOUR)
+        configured.setdefault("minute", per_minute)
+        configured.setdefault("hour", per_hour)
     return [(g, configured[g]) for g in GRANULARITIES if configured.get(g, 0) > 0]
 
 

@@ -1,12 +1,17 @@
 """Counting and logging refused requests, and flushing the ingest outcome counters.
 
-Counts (these, and outcomes.py's) are summed in memory and written by a timer thread at most
-once a second per process,
-so a client that floods us with bad requests costs one small UPSERT a second, not one per
-request, and the request path (an event loop) never waits for the database.
+Counts (these, and outcomes.py's) are summed in memory and written by a flusher thread at most
+once a second per process, so a client that floods us with bad requests costs one small UPSERT a
+second, not one per request, and the request path (an event loop) never waits for the database.
+
+Every accepted request counts an outcome, so under load the flush runs every second for good:
+it runs in one long-lived thread per process that keeps its database connection while flushes
+keep coming. A thread and a connection per flush (SQLite re-reads the whole schema on a new
+connection) cost a few milliseconds each time, about a tenth of a busy web process's CPU.
 """
 
 import logging
+import os
 import threading
 import time
 from collections import Counter
@@ -24,6 +29,9 @@ from . import outcomes
 logger = logging.getLogger("bugsink.ingest")
 
 FLUSH_INTERVAL = 1.0
+# The flusher closes its connection after this long without a flush, so an idle process (or a
+# test database about to be dropped) is not held open; under load the next flush comes sooner.
+IDLE_CLOSE_SECONDS = 2 * FLUSH_INTERVAL
 # While the database is down counts wait in memory, up to this many (project, reason) pairs.
 MAX_PENDING_BUCKETS = 10_000
 
@@ -31,7 +39,7 @@ _lock = threading.Lock()
 _flush_lock = threading.Lock()  # one flush at a time: a flush returns once all is written
 _pending: Counter = Counter()
 _last_flush = 0.0
-_timer: threading.Timer | None = None
+_timer: "_Flusher | None" = None  # set while a flush is scheduled
 
 
 def record_rejection(
@@ -63,21 +71,62 @@ def record_outcome(project_id: int, outcome: str, reason: str, category: str, n:
                 _timer = _schedule_flush(max(0.0, _last_flush + FLUSH_INTERVAL - time.monotonic()))
 
 
-def _schedule_flush(wait: float) -> threading.Timer | None:
-    timer = threading.Timer(wait, _timed_flush)
-    timer.daemon = True
-    timer.start()
-    return timer
+class _Flusher:
+    """The process's flusher thread: sleeps until a flush is scheduled, then flushes no sooner
+    than FLUSH_INTERVAL after the previous one."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.due = 0.0
+        self.wake = threading.Event()
+        self.idle = threading.Event()  # set while the thread holds no database connection
+        self.idle.set()
+        self.thread = threading.Thread(target=self._run, name="ingest-counts", daemon=True)
+        self.thread.start()
+
+    def schedule(self, wait: float) -> None:
+        self.due = time.monotonic() + wait
+        self.wake.set()
+
+    def _run(self) -> None:
+        while True:
+            if not self.wake.wait(IDLE_CLOSE_SECONDS):
+                connection.close()
+                self.idle.set()
+                self.wake.wait()
+            self.wake.clear()
+            self.idle.clear()
+            delay = max(self.due, _last_flush + FLUSH_INTERVAL) - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            try:
+                _timed_flush()
+            except Exception:  # the thread must survive anything a flush raises
+                logger.exception("flushing ingest counts failed")
+
+
+_flusher: _Flusher | None = None
+_flusher_lock = threading.Lock()
+
+
+def _schedule_flush(wait: float) -> "_Flusher | None":
+    """Have the flusher thread flush in `wait` seconds (tests replace this to flush by hand)."""
+    global _flusher
+    with _flusher_lock:
+        if _flusher is None or _flusher.pid != os.getpid():  # a forked child starts its own
+            _flusher = _Flusher()
+    _flusher.schedule(wait)
+    return _flusher
 
 
 def _timed_flush() -> None:
     global _timer
     with _lock:
         _timer = None
-    try:
-        flush_rejections()
-    finally:
-        connection.close()  # this short-lived thread's own connection
+    # The connection stays open between flushes; one that broke or outlived CONN_MAX_AGE is
+    # replaced, as Django does around a request.
+    connection.close_if_unusable_or_obsolete()
+    flush_rejections()
 
 
 def flush_rejections() -> None:
