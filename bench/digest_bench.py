@@ -123,7 +123,8 @@ def main() -> None:
         f"({growth / stored:.0f} bytes/event)"
     )
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        order = os.environ.get("PROFILE_SORT", "cumulative")  # e.g. tottime
+        pstats.Stats(profile).sort_stats(order).print_stats(40)
 
 
 if __name__ == "__main__":
