@@ -7,6 +7,8 @@ from django.template.loader import render_to_string
 
 from issues import charts
 
+RECT = re.compile(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"></rect>')
+
 
 def _chart(counts: list[int]) -> charts.Chart:
     start = datetime(2026, 1, 1, tzinfo=UTC)
@@ -18,7 +20,7 @@ def test_only_hours_with_events_are_drawn_at_their_place_and_height():
     chart = _chart([0, 3, 0, 0, 1000, 1] + [0] * 18)
     svg = render_to_string("sparkline.html", {"chart": chart})
 
-    rects = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)" height="([^"]+)"></rect>', svg)
+    rects = RECT.findall(svg)
     drawn = [bar for bar in chart.bars if bar.count]
     assert len(rects) == 3 == len(drawn)
     for rect, bar in zip(rects, drawn, strict=True):
