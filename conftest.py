@@ -111,6 +111,17 @@ def _fresh_search_text_memory():
 
 
 @pytest.fixture(autouse=True)
+def _no_ingest_counts_outlive_their_test():
+    """A test's ingest counts are dropped when it ends, after any flush under way: the counters'
+    background thread would otherwise write them while the test's database is being emptied,
+    between two of its DELETEs (a foreign-key violation at the flush's commit)."""
+    yield
+    from ingest.rejections import discard_pending
+
+    discard_pending()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_compression_dictionaries():
     """Each test starts with no cached compression dictionaries: a test that runs its on-commit
     hooks inside a transaction that is then rolled back caches a dictionary under an id that the

@@ -1,7 +1,7 @@
 """CPU per ingest request, in process: the ASGI application driven without HTTP or a client.
 
     cd <tree> && .venv/bin/python <this file> --bodies BODIES.pkl [--requests 3000]
-                                               [--concurrency 32] [--profile]
+                                               [--concurrency 32] [--profile [--pstats FILE]]
 
 It makes a fresh embedded stack's data folder (SQLite, filesystem broker, quotas off as in
 bench.run), migrates it, creates a project, then sends the same envelopes (a pickle of bench
@@ -118,7 +118,9 @@ async def _drive(app, project_id, key, bodies, concurrency) -> list[int]:
     return statuses
 
 
-def measure(bodies_path: str, requests: int, concurrency: int, profile: bool) -> None:
+def measure(
+    bodies_path: str, requests: int, concurrency: int, profile: bool, pstats_file: str | None
+) -> None:
     with open(bodies_path, "rb") as f:
         bodies = pickle.load(f)
     with tempfile.TemporaryDirectory(prefix="ingest-cpu-") as workdir:
@@ -166,9 +168,8 @@ def measure(bodies_path: str, requests: int, concurrency: int, profile: bool) ->
             stats = pstats.Stats(profiler)
             print(f"calls/request {stats.total_calls / len(statuses):.1f} "
                   f"(primitive {stats.prim_calls / len(statuses):.1f})")  # fmt: skip
-            dump = os.environ.get("INGEST_CPU_PSTATS")
-            if dump:
-                stats.dump_stats(dump)
+            if pstats_file:
+                stats.dump_stats(pstats_file)
             stats.sort_stats("cumulative").print_stats(45)
 
 
@@ -180,11 +181,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--pstats", help="with --profile: also save the stats to this file")
     args = parser.parse_args()
     if args.make_bodies:
         make_bodies(args.make_bodies, args.count)
     else:
-        measure(args.bodies, args.requests, args.concurrency, args.profile)
+        measure(args.bodies, args.requests, args.concurrency, args.profile, args.pstats)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 
 from datapolicy.models import EvictedCount
 from events.models import Event
@@ -35,6 +36,22 @@ class Chart:
     height: int
     total: int
     peak: int
+
+    @property
+    def spark_rects(self) -> SafeString:
+        """The `<rect>`s of the bars that have events, for sparkline.html.
+
+        Built here rather than by a template loop: the issue list draws 50 sparklines of 24
+        bars, and the loop's variable lookups were most of the page's rendering time. Only
+        numbers go in, so nothing needs escaping.
+        """
+        return mark_safe(
+            "".join(
+                f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" height="{bar.height}"></rect>'
+                for bar in self.bars
+                if bar.count
+            )
+        )
 
 
 def bucket_starts(now: datetime, step: timedelta, count: int) -> list[datetime]:

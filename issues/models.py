@@ -69,8 +69,9 @@ class IssueSearchText(models.Model):
     """An Issue's full-text search document (issues/fulltext.py): the words of its title,
     culprit, messages and exception values, lowercase, space-separated, bounded in size.
 
-    Indexed by an FTS5 table on SQLite and a GIN index on PostgreSQL (migration
-    0004_issue_search_text); digestion keeps it current.
+    Indexed by an FTS5 table on SQLite (migration 0004_issue_search_text) and, on PostgreSQL,
+    by a GIN index on the generated column `search_vector` that no model field names (migration
+    0007_search_vector_column); digestion keeps it current.
     """
 
     issue = models.OneToOneField(
