@@ -93,6 +93,9 @@ def main() -> None:
     parser.add_argument("size", nargs="?", choices=["small", "large"], default="small")
     parser.add_argument("--payloads", choices=["neutral", "classic"], default="neutral")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of digestion")
+    parser.add_argument(
+        "--sort", default="cumulative", help="the profile's order (e.g. tottime: own time)"
+    )
     args = parser.parse_args()
 
     call_command("migrate", verbosity=0)
@@ -123,7 +126,7 @@ def main() -> None:
         f"({growth / stored:.0f} bytes/event)"
     )
     if profile:
-        order = os.environ.get("PROFILE_SORT", "cumulative")  # e.g. tottime
+        order = args.sort
         pstats.Stats(profile).sort_stats(order).print_stats(40)
 
 
