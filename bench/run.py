@@ -54,6 +54,9 @@ def main() -> None:
             no_quota = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
             stack = LiveStack(config, Path(workdir), extra_env=no_quota)
             stack.start()
+            # Measured from steady state: a worker still importing Django would put its
+            # start-up CPU on the first row's events.
+            stack.wait_for_workers_ready()
             try:
                 large_count = args.large_events or args.events // 4
                 for payloads in payload_sets:
