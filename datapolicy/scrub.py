@@ -2,7 +2,9 @@
 
 An event is scrubbed in place after its grouping hash is computed (the hash is one-way, so it
 gives nothing away, and frozen grouping versions keep their hashes) and before its title,
-culprit, tags and document are derived from it. Three rules apply:
+culprit, tags and document are derived from it. Its free-form data, which grouping never reads,
+is scrubbed earlier, while normalization copies it (`normalize_event`'s `scrubber`), so that
+the biggest part of an event is walked once. Three rules apply:
 
 * Keys. A value whose key names a secret is replaced with `[Filtered]`, whatever its type. A
   key is split into words on `_`, `-`, `.`, spaces and camelCase, compared case-insensitively.
@@ -20,8 +22,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -62,6 +65,13 @@ _CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 # tries its look-behind at every position (20 us for a 700-character repr), and most strings
 # (reprs, names, paths) fail it.
 _DIGITS = b"0123456789"
+# Many strings at once (`Scrubber.flush`): their text, joined by NULs, is turned by one table into
+# marks (digits "0", spaces and dashes dropped, NUL kept, anything else "x"). A card number is 13
+# digits or more with at most a space or dash between them, so it leaves 13 "0"s in a row: only
+# the strings whose marks hold such a row take `text`, most events' none at all.
+_CARD_MARKS = bytes(48 if 48 <= b <= 57 else b if b == 0 else 120 for b in range(256))
+_CARD_SEPARATORS = b" -"
+_CARD_DIGITS = b"0" * _MIN_CARD_LENGTH
 # A tuple, not `dict | list`: isinstance with a union is several times slower, and this check
 # runs for every value of every event.
 _CONTAINERS = (dict, list)
@@ -181,9 +191,18 @@ DEFAULT_RULES = Rules()
 class Scrubber:
     """Scrubs one event's structures in place and counts what it replaced."""
 
+    # Shorter strings hold no card number; only URL-like keys' values are read below it.
+    MIN_TEXT_LENGTH = _MIN_CARD_LENGTH
+    KEYED_TEXT_KEYS = _KEYED_TEXT_KEYS
+
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self.count = 0
+        # Strings whose card search waits for `flush`: (container, key or index, text).
+        self.pending: list[tuple[Any, Any, str]] = []
+        # What the rules decided about keys seen before: read directly by the loops that run
+        # for every key of every event (here, and in events.normalize.data's copy).
+        self.decided_keys = rules._cache
 
     def value(self, value: Any, depth: int = 0) -> Any:
         """`value` with secrets replaced (containers in place, strings returned new)."""
@@ -191,38 +210,66 @@ class Scrubber:
             return self.text(value) if len(value) >= _MIN_CARD_LENGTH else value
         if depth > 64:  # normalized data is bounded far below this; a guard, not a limit
             return value
+        pending = self.pending
         if isinstance(value, dict):
-            rules = self.rules
-            decided = rules._cache  # read directly: this loop runs for every key of every event
+            decided = self.decided_keys
             # Replacing the values of existing keys while iterating is allowed (no resize).
             for key, item in value.items():
                 hit = decided.get(key)
                 if hit is None:
-                    hit = rules.key_matches(key)
+                    hit = self.rules.key_matches(key)
                 if hit:
-                    if item is not None and item != "" and item != FILTERED:
-                        value[key] = FILTERED
-                        self.count += 1
+                    new = self.filtered(item)
+                    if new is not item:
+                        value[key] = new
                 elif isinstance(item, str):
                     if key in _KEYED_TEXT_KEYS:
-                        if len(item) >= _MIN_CARD_LENGTH or key == "url" or key == "query_string":
-                            value[key] = self._keyed_text(key, item)
-                    elif len(item) >= _MIN_CARD_LENGTH:
-                        new = self.text(item)
+                        new = self.entry_text(key, item)
                         if new is not item:
                             value[key] = new
+                    elif len(item) >= _MIN_CARD_LENGTH:
+                        pending.append((value, key, item))
                 elif isinstance(item, _CONTAINERS):
                     self.value(item, depth + 1)
         elif isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, str):
                     if len(item) >= _MIN_CARD_LENGTH:
-                        new = self.text(item)
-                        if new is not item:
-                            value[index] = new
+                        pending.append((value, index, item))
                 elif isinstance(item, _CONTAINERS):
                     self.value(item, depth + 1)
+        if depth == 0:
+            self.flush()
         return value
+
+    def flush(self) -> None:
+        """Search the strings in `pending` for card numbers, all at once, and replace each
+        string that holds one where it stands (unless something else was put there since)."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        texts = [text for _, _, text in pending]
+        for index in _card_candidates(texts):
+            container, key, text = pending[index]
+            if container[key] is text:
+                container[key] = self.text(text)
+
+    def filtered(self, value: Any) -> Any:
+        """What a value under a secret key becomes: `[Filtered]`, unless there is nothing."""
+        if value is None or value == "" or value == FILTERED:
+            return value
+        self.count += 1
+        return FILTERED
+
+    def entry_text(self, key: str, text: str) -> str:
+        """A string under a key the rules let through: URLs and query strings are read as such,
+        other text is searched for card numbers."""
+        if key in _KEYED_TEXT_KEYS:
+            if len(text) >= _MIN_CARD_LENGTH or key == "url" or key == "query_string":
+                return self._keyed_text(key, text)
+            return text
+        return self.text(text)
 
     def pairs(self, pairs: list[list[str]] | None) -> None:
         """Headers and cookies as `[[key, value], ...]`."""
@@ -287,34 +334,44 @@ class Scrubber:
         return FILTERED
 
 
-def scrub_event(event: Any, rules: Rules) -> int:
+def scrub_event(event: Any, rules: Rules, scrubber: Scrubber | None = None) -> int:
     """Scrub a NormalizedEvent in place; returns how many values were replaced.
 
-    Free-form data (frame variables, request, user, tags, contexts, extra, breadcrumb data,
-    processing errors) is walked key by key; messages and exception values are searched for card
-    numbers. Source context lines and frame locations are code, not data, and are left alone.
+    Free-form data (frame variables, request body and env, user, contexts, extra, breadcrumb
+    and mechanism data, processing errors) is walked key by key; messages and exception values
+    are searched for card numbers. Source context lines and frame locations are code, not data,
+    and are left alone.
+
+    `scrubber` is the one `normalize_event` was given: it scrubbed the free-form data while
+    copying it, so only the rest is scrubbed here, and its count goes on.
     """
-    scrubber = Scrubber(rules)
+    data_done = scrubber is not None
+    if scrubber is None:
+        scrubber = Scrubber(rules)
     if event.message:
         event.message = scrubber.text(event.message)
     for exception in event.exceptions:
-        _scrub_exception(scrubber, exception)
-    for thread in event.threads:
-        _scrub_frames(scrubber, thread.get("stacktrace"))
-    _scrub_frames(scrubber, event.stacktrace)
+        _scrub_exception(scrubber, exception, data_done)
+    if not data_done:
+        for thread in event.threads:
+            _scrub_frames(scrubber, thread.get("stacktrace"))
+        _scrub_frames(scrubber, event.stacktrace)
     for crumb in event.breadcrumbs:
-        if crumb.get("message"):
-            crumb["message"] = scrubber.text(crumb["message"])
-        if crumb.get("data"):
+        message = crumb.get("message")
+        if message and len(message) >= _MIN_CARD_LENGTH:
+            scrubber.pending.append((crumb, "message", message))
+        if crumb.get("data") and not data_done:
             scrubber.value(crumb["data"])
+    scrubber.flush()
     if event.request:
-        _scrub_request(scrubber, event.request)
-    if event.user:
+        _scrub_request(scrubber, event.request, data_done)
+    if event.user and not data_done:
         scrubber.value(event.user)
     if event.tags:
         event.tags = [(key, _tag_value(scrubber, key, value)) for key, value in event.tags]
-    scrubber.value(event.contexts)
-    scrubber.value(event.extra)
+    if not data_done:
+        scrubber.value(event.contexts)
+        scrubber.value(event.extra)
     for error in event.errors:
         _scrub_problem(scrubber, error)
     if rules.ip_mode != IpMode.KEEP:
@@ -330,14 +387,31 @@ def scrub_event(event: Any, rules: Rules) -> int:
     return scrubber.count
 
 
+def _card_candidates(texts: Sequence[str]) -> Sequence[int]:
+    """The indexes of the strings that could hold a card number (a superset, never fewer)."""
+    everything = range(len(texts))
+    joined = "\x00".join(texts)
+    if not joined.isascii():
+        return everything  # `\d` also matches other scripts' digits: all take the regex
+    marks = joined.encode("ascii").translate(_CARD_MARKS, _CARD_SEPARATORS)
+    if _CARD_DIGITS not in marks:
+        return ()
+    per_text = marks.split(b"\x00")
+    if len(per_text) != len(texts):
+        return everything  # a string held a NUL of its own: no telling which is which
+    return list(compress(everything, map(bytes.__contains__, per_text, repeat(_CARD_DIGITS))))
+
+
 def scrub_value(value: Any, rules: Rules) -> Any:
     """Any other structure made from an event (its grouping components): scrubbed the same way."""
     return Scrubber(rules).value(value)
 
 
-def _scrub_exception(scrubber: Scrubber, exception: dict[str, Any]) -> None:
+def _scrub_exception(scrubber: Scrubber, exception: dict[str, Any], data_done: bool) -> None:
     if exception.get("value"):
         exception["value"] = scrubber.text(exception["value"])
+    if data_done:
+        return
     mechanism = exception.get("mechanism")
     if isinstance(mechanism, dict) and mechanism.get("data"):
         scrubber.value(mechanism["data"])
@@ -350,7 +424,7 @@ def _scrub_frames(scrubber: Scrubber, stacktrace: dict[str, Any] | None) -> None
             scrubber.value(frame["vars"])
 
 
-def _scrub_request(scrubber: Scrubber, request: dict[str, Any]) -> None:
+def _scrub_request(scrubber: Scrubber, request: dict[str, Any], data_done: bool) -> None:
     request["url"] = scrubber.url(request.get("url"))
     request["query_string"] = scrubber.query(request.get("query_string"))
     scrubber.pairs(request.get("headers"))
@@ -363,9 +437,9 @@ def _scrub_request(scrubber: Scrubber, request: dict[str, Any]) -> None:
     data = request.get("data")
     if isinstance(data, str):
         request["data"] = scrubber.query(data) if "=" in data else scrubber.text(data)
-    elif data is not None:
+    elif data is not None and not data_done:
         scrubber.value(data)
-    if request.get("env"):
+    if request.get("env") and not data_done:
         scrubber.value(request["env"])
 
 

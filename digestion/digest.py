@@ -28,7 +28,7 @@ from django.utils import timezone
 from alerts.notify import queue_alerts
 from core.locks import lock_project
 from datapolicy.policy import scrub_rules_for
-from datapolicy.scrub import Rules, scrub_event, scrub_value
+from datapolicy.scrub import Rules, Scrubber, scrub_event, scrub_value
 from events.models import Event, RawEvent, TagValue
 from events.normalize import NormalizedEvent, normalize_event
 from events.oversize import fit_event
@@ -265,8 +265,15 @@ def _parse(raw: Spooled, batch: BatchContext) -> Pending:
         data = orjson.loads(unpack(raw.payload, settings.INGEST_MAX_DECOMPRESSED_BYTES))
     except (orjson.JSONDecodeError, zstandard.ZstdError):
         data = None  # validated at ingest, so only a corrupted row gets here; keep a stub
+    # Free-form data is scrubbed as it is copied (grouping never reads it); the rest waits for
+    # the hash below.
+    scrubber = Scrubber(batch.rules)
     event = normalize_event(
-        data, received_at=raw.received_at, event_id=raw.event_id, remote_addr=raw.remote_addr
+        data,
+        received_at=raw.received_at,
+        event_id=raw.event_id,
+        remote_addr=raw.remote_addr,
+        scrubber=scrubber,
     )
     if event.platform in JS_PLATFORMS:
         # Before grouping, so that grouping sees the original names, the same in every build.
@@ -280,7 +287,7 @@ def _parse(raw: Spooled, batch: BatchContext) -> Pending:
     # everything derived from the event below (title, culprit, tags, document) is scrubbed.
     grouping = compute_grouping(event, batch.config)
     previous_hash = compute_grouping(event, batch.previous).hash if batch.previous else None
-    scrub_event(event, batch.rules)
+    scrub_event(event, batch.rules, scrubber)
     return Pending(
         raw=raw,
         event=event,

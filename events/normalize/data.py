@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.normalize.limits import (
     DATA_CHAR_BUDGET,
@@ -17,7 +18,15 @@ from events.normalize.limits import (
 from events.normalize.problems import Problems
 from events.normalize.text import ELLIPSIS, clean_key, clean_scalar, clean_str
 
+if TYPE_CHECKING:
+    from datapolicy.scrub import Scrubber
+
 TRIMMED_KEY = ELLIPSIS  # dict key under which "<N more keys>" is recorded when breadth is cut
+
+# The scrubber that `read_data` scrubs free-form data with while copying it, set by
+# `normalize_event` for the event it reads: frame variables are most of an event's nodes, and
+# one walk over them costs half of two.
+scrubbing: ContextVar[Scrubber | None] = ContextVar("scrubbing", default=None)
 
 
 def trim_data(
@@ -28,6 +37,7 @@ def trim_data(
     max_string: int = MAX_DATA_STRING_LENGTH,
     node_budget: int = DATA_NODE_BUDGET,
     char_budget: int = DATA_CHAR_BUDGET,
+    scrubber: Scrubber | None = None,
 ) -> tuple[object, bool]:
     """Return a bounded JSON-safe copy of `value` and whether anything was cut.
 
@@ -39,9 +49,12 @@ def trim_data(
     whatever the input's nesting: 10,000 levels cost 8 calls), and several times cheaper
     than an explicit stack. Should a caller ask for a depth that could hit the recursion
     limit, the explicit-stack twin `trim_data_iterative` does the work.
+
+    With a `scrubber`, the copy is scrubbed as it is made: the entries of every dict and list
+    in it come out as `scrubber.value` would leave them (a string at the root is left as is).
     """
     if max_depth > _MAX_RECURSIVE_DEPTH:
-        return trim_data_iterative(
+        result, trimmed = trim_data_iterative(
             value,
             max_depth=max_depth,
             max_breadth=max_breadth,
@@ -49,7 +62,10 @@ def trim_data(
             node_budget=node_budget,
             char_budget=char_budget,
         )
-    trimmer = _Trimmer(max_depth, max_breadth, max_string, node_budget, char_budget)
+        if scrubber is not None:
+            scrubber.value(result)
+        return result, trimmed
+    trimmer = _Trimmer(max_depth, max_breadth, max_string, node_budget, char_budget, scrubber)
     return trimmer.copy(value, 0), trimmer.trimmed
 
 
@@ -66,10 +82,17 @@ class _Trimmer:
         "nodes",
         "chars",
         "trimmed",
+        "scrubber",
     )
 
     def __init__(
-        self, max_depth: int, max_breadth: int, max_string: int, node_budget: int, char_budget: int
+        self,
+        max_depth: int,
+        max_breadth: int,
+        max_string: int,
+        node_budget: int,
+        char_budget: int,
+        scrubber: Scrubber | None,
     ) -> None:
         self.max_depth = max_depth
         self.max_breadth = max_breadth
@@ -79,6 +102,7 @@ class _Trimmer:
         self.nodes = 1  # the root
         self.chars = 0
         self.trimmed = False
+        self.scrubber = scrubber
 
     def string(self, src: str) -> str:
         limit = self.max_string if self.chars < self.char_budget else 64
@@ -108,6 +132,12 @@ class _Trimmer:
         max_breadth = self.max_breadth
         max_string = self.max_string
         char_budget = self.char_budget
+        scrubber = self.scrubber
+        if scrubber is not None:
+            decided = scrubber.decided_keys
+            min_text = scrubber.MIN_TEXT_LENGTH
+            keyed = scrubber.KEYED_TEXT_KEYS
+            pending = scrubber.pending
         out: Any
         if is_dict:
             out = {}
@@ -139,6 +169,21 @@ class _Trimmer:
                     child = self.copy(child, depth)
             elif child is not None and kind is not bool:
                 child = self.copy(child, depth)
+            if scrubber is not None:
+                # What `Scrubber.value` does to an entry, inline: it runs for every node.
+                if is_dict:
+                    hit = decided.get(key)
+                    if hit is None:
+                        hit = scrubber.rules.key_matches(key)
+                    if hit:
+                        child = scrubber.filtered(child)
+                    elif type(child) is str:
+                        if key in keyed:
+                            child = scrubber.entry_text(key, child)
+                        elif len(child) >= min_text:
+                            pending.append((out, key, child))  # searched at the event's end
+                elif type(child) is str and len(child) >= min_text:
+                    pending.append((out, key, child))
             # Repeated keys (possible once cleaned) keep their first position and last value.
             out[key] = child
         if size > max_breadth:
@@ -230,19 +275,29 @@ def read_data(
     *,
     node_budget: int = DATA_NODE_BUDGET,
     char_budget: int = DATA_CHAR_BUDGET,
+    scrub: bool = True,
 ) -> object:
-    result, trimmed = trim_data(value, node_budget=node_budget, char_budget=char_budget)
+    """A bounded copy of `value`, scrubbed with the event's scrubber (`scrubbing`) if any and
+    `scrub`; a cut is recorded as a problem under `name`."""
+    result, trimmed = trim_data(
+        value,
+        node_budget=node_budget,
+        char_budget=char_budget,
+        scrubber=scrubbing.get() if scrub else None,
+    )
     if trimmed:
         problems.add("trimmed", name)
     return result
 
 
-def read_mapping(value: object, name: str, problems: Problems, **budget: int) -> dict[str, Any]:
+def read_mapping(
+    value: object, name: str, problems: Problems, *, scrub: bool = True, **budget: int
+) -> dict[str, Any]:
     """Free-form object field (extra, modules, ...): must be a dict, copied with bounds."""
     if value is None:
         return {}
     if not isinstance(value, dict):
         problems.invalid(name, value)
         return {}
-    result = read_data(value, name, problems, **budget)
+    result = read_data(value, name, problems, scrub=scrub, **budget)
     return result if isinstance(result, dict) else {}

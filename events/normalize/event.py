@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from events.normalize.attributes import read_event_type, read_level, read_platform
 from events.normalize.breadcrumbs import read_breadcrumbs
 from events.normalize.contexts import read_contexts
-from events.normalize.data import read_mapping
+from events.normalize.data import read_mapping, scrubbing
 from events.normalize.exception import read_exceptions
 from events.normalize.fields import first_present, read_text
 from events.normalize.fingerprint import read_fingerprint
@@ -24,6 +24,9 @@ from events.normalize.stacktrace import read_stacktrace
 from events.normalize.tags import read_tags
 from events.normalize.threads import attach_thread_stacktraces, read_threads
 from events.normalize.user import read_user, resolve_auto_ip
+
+if TYPE_CHECKING:
+    from datapolicy.scrub import Scrubber
 
 # Event types whose report is kept under the interface of the same name (`"csp": {...}`).
 SECURITY_REPORT_TYPES = frozenset({"csp", "hpkp", "expectct", "expectstaple"})
@@ -138,13 +141,30 @@ def normalize_event(
     received_at: datetime,
     event_id: str | None = None,
     remote_addr: str = "",
+    scrubber: Scrubber | None = None,
 ) -> NormalizedEvent:
     """Normalize one event payload. Never raises; problems end up in `.errors`.
 
     `event_id`, when given (e.g. from the envelope header), wins over the payload's own id.
     `received_at` is when the server got the event; it stands in for a missing timestamp.
     `remote_addr` is the sender's address, filled in where the SDK asked for `{{auto}}`.
+    `scrubber`, when given, scrubs the free-form data (frame variables, extra, contexts, user,
+    request body and env, breadcrumb and mechanism data) as it is copied; `scrub_event` with
+    the same scrubber does the rest.
     """
+    token = scrubbing.set(scrubber)
+    try:
+        event = _normalize(raw, received_at, event_id, remote_addr)
+    finally:
+        scrubbing.reset(token)
+    if scrubber is not None:
+        scrubber.flush()  # the card-number search of every string the copies left to it
+    return event
+
+
+def _normalize(
+    raw: object, received_at: datetime, event_id: str | None, remote_addr: str
+) -> NormalizedEvent:
     if received_at.tzinfo is None:
         received_at = received_at.replace(tzinfo=UTC)
     received_at = received_at.astimezone(UTC)
@@ -186,6 +206,9 @@ def normalize_event(
     event.checksum = read_checksum(raw.get("checksum"), problems)
     event.csp = read_csp(first_present(raw, "csp", "sentry.interfaces.Csp"), problems)
     event.extra = read_mapping(raw.get("extra"), "extra", problems)
-    event.modules = read_mapping(raw.get("modules"), "modules", problems, node_budget=2000)
+    # Package names and versions: a package called `secret-sauce` is not a secret.
+    event.modules = read_mapping(
+        raw.get("modules"), "modules", problems, node_budget=2000, scrub=False
+    )
     event.errors = problems.finish()
     return event
