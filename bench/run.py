@@ -43,6 +43,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--large-events", type=int, default=None, help="default: --events / 4")
     parser.add_argument("--payloads", choices=[*PAYLOAD_SETS, "both"], default="both")
+    parser.add_argument(
+        "--web-workers", type=int, default=None, help="gunicorn workers (default: as ./run)"
+    )
     args = parser.parse_args()
 
     configs = ["embedded", "postgres"] if args.config == "both" else [args.config]
@@ -52,7 +55,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
             # Quotas off: the benchmark measures how much the server can take, not the policy.
             no_quota = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
-            stack = LiveStack(config, Path(workdir), extra_env=no_quota)
+            web = {"gunicorn_workers": args.web_workers} if args.web_workers else {}
+            stack = LiveStack(config, Path(workdir), extra_env=no_quota, **web)
             stack.start()
             # Measured from steady state: a worker still importing Django would put its
             # start-up CPU on the first row's events.
