@@ -62,19 +62,19 @@ class PeakRss:
 def process_name(label: str, process: psutil.Process, root: psutil.Process) -> str:
     """A stable name for a server process: `web master`, `web worker 1234`, `worker celery`...
 
-    Celery workers are named by their queue (-Q), gunicorn workers by pid (gunicorn replaces
-    a dead one under a new pid), anything else by its executable's name.
+    Celery workers are named by their node name (-n, before the @), gunicorn workers by pid
+    (gunicorn replaces a dead one under a new pid), anything else by its executable's name.
     """
     command = process.cmdline()
     if process.pid == root.pid:
         return f"{label} {'master' if 'gunicorn' in ' '.join(command) else 'supervisor'}"
-    if "-Q" in command:
-        queue = command[command.index("-Q") + 1]
+    if "-n" in command:
+        node = command[command.index("-n") + 1].split("@", 1)[0]
         parent = process.parent()
         if parent is not None and parent.pid != root.pid:
-            # Celery's embedded beat (--beat) is a forked child with its parent's command line.
-            return f"{label} {'beat' if '--beat' in command else queue + ' child'}"
-        return f"{label} {queue}"
+            # Celery's forked beat (--beat) is a child with its parent's command line.
+            return f"{label} {'beat' if '--beat' in command else node + ' child'}"
+        return f"{label} {node}"
     if label == "web":
         return f"web worker {process.pid}"
     return f"{label} {process.name()} {process.pid}"

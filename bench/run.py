@@ -44,7 +44,7 @@ def main() -> None:
     parser.add_argument("--large-events", type=int, default=None, help="default: --events / 4")
     parser.add_argument("--payloads", choices=[*PAYLOAD_SETS, "both"], default="both")
     parser.add_argument(
-        "--web-workers", type=int, default=None, help="gunicorn workers (default: as ./run)"
+        "--web-workers", type=int, default=None, help="gunicorn workers (default: ./run's)"
     )
     args = parser.parse_args()
 
@@ -55,8 +55,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
             # Quotas off: the benchmark measures how much the server can take, not the policy.
             no_quota = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
-            web = {"gunicorn_workers": args.web_workers} if args.web_workers else {}
-            stack = LiveStack(config, Path(workdir), extra_env=no_quota, **web)
+            stack = LiveStack(
+                config, Path(workdir), extra_env=no_quota, gunicorn_workers=args.web_workers
+            )
             stack.start()
             # Measured from steady state: a worker still importing Django would put its
             # start-up CPU on the first row's events.
@@ -74,7 +75,7 @@ def main() -> None:
                 sys.exit(1)
             finally:
                 stack.stop()
-    print_table(rows, args.concurrency)
+    print_table(rows, args.concurrency, args.web_workers)
     print_processes(processes)
 
 
@@ -166,15 +167,16 @@ def database_bytes(stack: LiveStack) -> int:
     return sqlite_data_bytes(lambda statement: stack.sql(statement)[0][0])
 
 
-def print_table(rows: list[dict], concurrency: int) -> None:
+def print_table(rows: list[dict], concurrency: int, web_workers: int | None) -> None:
     memory = psutil.virtual_memory().total / 2**30
     print(
         f"\nIngest benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
         f"{memory:.0f} GiB RAM, Python {platform.python_version()}, concurrency {concurrency}"
     )
+    workers = f"{web_workers}" if web_workers else "./run's default number of"
     print(
-        "Server: gunicorn with the default (README) worker count of uvicorn workers, one Celery "
-        "worker; the load generator shares the same cores."
+        f"Server: gunicorn with {workers} uvicorn workers, one Celery worker (every queue, "
+        "beat as a thread); the load generator shares the same cores."
     )
     header = (
         "| config | payloads | event | events | size raw / wire (encoding) | ingest ev/s "

@@ -4,8 +4,12 @@ import os
 
 from celery import Celery
 
+from bugsink import beat_thread
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
 
-app = Celery("bugsink")
+# Every task keeps to its queue's lane of the worker's threads (bugsink/lanes.py).
+app = Celery("bugsink", task_cls="bugsink.lanes:LanedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+beat_thread.install(app)

@@ -8,7 +8,9 @@ threads (bugsink/asgi.py).
 import os
 
 bind = os.environ.get("BIND") or "127.0.0.1:8000"  # bugsink/bind.py's DEFAULT_BIND
-workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
+# One event loop takes thousands of events per second; on a 2-core server a second one ingests
+# no faster (docs/benchmark.md) and costs 90 MB. Larger servers add one per spare core.
+workers = int(os.environ.get("GUNICORN_WORKERS", "1"))
 worker_class = "bugsink.gunicorn_worker.Worker"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 keepalive = 5

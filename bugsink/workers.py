@@ -1,22 +1,28 @@
-"""The Celery worker processes of one server, started and stopped together.
+"""The Celery worker of one server, started and stopped under a small supervisor.
 
     python -m bugsink.workers [--loglevel LEVEL] [--schedule FILE]
 
-Digestion and alert delivery each get a worker on their own queue (settings.CELERY_TASK_ROUTES):
-a mail server that accepts the connection and never answers, or a slow webhook, ties up the
-alerts worker for its timeout, while the digestion worker goes on turning events into Issues.
+One process serves every queue (settings.CELERY_TASK_ROUTES) from a pool of threads, with the
+beat scheduler as one more thread (bugsink/beat_thread.py):
 
-- digestion: queue `celery`, one process (`--pool solo`), with the beat scheduler (the periodic
-  sweep of undigested events and of overdue alert windows);
-- alerts: queue `alerts`, a few threads, so one stuck delivery does not hold up the others; the
-  periodic sweep of undigested events runs here too (settings.CELERY_TASK_ROUTES);
-- monitors: queue `monitors`, two threads, each pass probing its checks in a pool of threads,
-  so a hanging target holds up neither digestion nor alerts.
+- `celery`, the default queue: digestion, the periodic sweep of undigested events, eviction;
+- `alerts`: alert delivery (email, webhooks), at most ALERT_THREADS at once;
+- `monitors`: monitor passes and automatic status incidents, at most MONITOR_PASSES at once.
 
-This module is the one place that says how they are started: `./run` and the live test stack
-(tests/live.py) both run it. It stops both workers when it receives SIGTERM, SIGINT or SIGHUP,
-and when either worker exits on its own it stops the other and exits non-zero, so a supervisor
-above it (a shell script, systemd) sees one unit that is either whole or gone.
+Every Python process costs its own copy of Django and the app (70-100 MB resident), so one
+process with threads, not one per queue, is what keeps a small server small. What the separate
+processes gave, a mail server that never answers not delaying new events, the lanes give
+(bugsink/lanes.py): alerts and monitor passes each hold at most their share of the threads,
+and THREADS leaves DIGEST_THREADS free for digestion whatever they do. Digestion is CPU work
+under one interpreter lock, so more threads would not digest faster.
+
+Production deployments may still run one worker per queue (docs/deployment.md); the lanes then
+change nothing.
+
+This module is the one place that says how the worker is started: `./run` and the live test
+stack (tests/live.py) both run it. It stops the worker when it receives SIGTERM, SIGINT or
+SIGHUP, and exits non-zero when the worker exits on its own, so a supervisor above it (a shell
+script, systemd) sees one unit that is either whole or gone.
 """
 
 import argparse
@@ -31,6 +37,8 @@ ALERTS_QUEUE = "alerts"
 ALERT_THREADS = 4
 MONITORS_QUEUE = "monitors"
 MONITOR_PASSES = 2
+DIGEST_THREADS = 2  # the threads no lane can take
+THREADS = ALERT_THREADS + MONITOR_PASSES + DIGEST_THREADS
 # A warm shutdown waits for running tasks; an SMTP read blocks for at most EMAIL_TIMEOUT.
 SHUTDOWN_GRACE_SECONDS = 60
 POLL_SECONDS = 0.2
@@ -40,16 +48,14 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 def worker_commands(
     *, python: str = sys.executable, loglevel: str = "WARNING", schedule: str | None = None
 ) -> dict[str, list[str]]:
-    """The command line of each worker, by name."""
-    celery = [python, "-m", "celery", "-A", "bugsink", "worker", "--loglevel", loglevel]
-    digest = [*celery, "-Q", DIGEST_QUEUE, "-n", "digest@%h", "--pool", "solo", "--beat"]
+    """The command line of each worker, by name (one: "celery")."""
+    queues = ",".join((DIGEST_QUEUE, ALERTS_QUEUE, MONITORS_QUEUE))
+    worker = [python, "-m", "celery", "-A", "bugsink", "worker", "--loglevel", loglevel,
+              "-Q", queues, "-n", "celery@%h", "--pool", "threads",
+              "--concurrency", str(THREADS), "--beat-thread"]  # fmt: skip
     if schedule:
-        digest += ["--schedule", schedule]
-    alerts = [*celery, "-Q", ALERTS_QUEUE, "-n", "alerts@%h",
-              "--pool", "threads", "--concurrency", str(ALERT_THREADS)]  # fmt: skip
-    monitors = [*celery, "-Q", MONITORS_QUEUE, "-n", "monitors@%h",
-                "--pool", "threads", "--concurrency", str(MONITOR_PASSES)]  # fmt: skip
-    return {"digest": digest, "alerts": alerts, "monitors": monitors}
+        worker += ["--schedule-filename", schedule]
+    return {"celery": worker}
 
 
 def run(commands: dict[str, list[str]]) -> int:

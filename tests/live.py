@@ -55,7 +55,7 @@ class LiveStack:
         kind: str,
         workdir: Path,
         *,
-        gunicorn_workers: int = 2,
+        gunicorn_workers: int | None = 2,
         extra_env: dict[str, str] | None = None,
     ) -> None:
         assert kind in ("embedded", "postgres")
@@ -73,11 +73,12 @@ class LiveStack:
     # --- lifecycle -----------------------------------------------------------------------
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
+        if self.gunicorn_workers is not None:  # None: gunicorn.conf.py's default, as ./run
+            env["GUNICORN_WORKERS"] = str(self.gunicorn_workers)
         env.update(
             BUGSINK_DATA_DIR=str(self.workdir / "data"),
             BASE_URL=self.base_url,
             BIND=f"127.0.0.1:{self.port}",
-            GUNICORN_WORKERS=str(self.gunicorn_workers),
             DIGEST_SWEEP_INTERVAL="2",
             LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
@@ -161,9 +162,9 @@ class LiveStack:
         raise RuntimeError("gunicorn did not start listening")
 
     def start_worker(self) -> None:
-        """Start the Celery workers (digestion with beat, alerts) under their one supervisor.
+        """Start the Celery worker (every queue, beat as a thread) under its supervisor.
 
-        `self.worker` is the supervisor; both workers log to worker.log.
+        `self.worker` is the supervisor (bugsink.workers); the worker logs to worker.log.
         """
         self._worker_log_start = len(self.log_bytes("worker.log"))
         self.worker = self._spawn(
@@ -191,15 +192,15 @@ class LiveStack:
         self.worker = None
 
     def worker_processes(self) -> dict[str, int]:
-        """The pids of the running Celery workers, by queue ("celery", "alerts")."""
+        """The pids of the running Celery workers, by node name (-n, before the @: "celery")."""
         import psutil
 
         assert self.worker is not None
         found = {}
         for child in psutil.Process(self.worker.pid).children():
             command = child.cmdline()
-            if "-Q" in command:
-                found[command[command.index("-Q") + 1]] = child.pid
+            if "-n" in command:
+                found[command[command.index("-n") + 1].split("@", 1)[0]] = child.pid
         return found
 
     def kill_worker(self) -> None:

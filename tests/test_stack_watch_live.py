@@ -37,6 +37,6 @@ def test_a_killed_digest_worker_is_reported_with_its_log(tmp_path: Path):
                 time.sleep(0.2)
         message = str(died.value)
         assert "Celery workers (bugsink.workers) exited (code 1)" in message
-        assert "a worker exited by itself: {'digest': -9}" in message  # from worker.log
+        assert "a worker exited by itself: {'celery': -9}" in message  # from worker.log
     finally:
         stack.stop()
