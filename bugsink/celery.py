@@ -3,8 +3,10 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 from bugsink import beat_thread
+from bugsink.malloc_arenas import limit_arenas
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bugsink.settings")
 
@@ -13,3 +15,8 @@ app = Celery("bugsink", task_cls="bugsink.lanes:LanedTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 beat_thread.install(app)
+
+
+@worker_init.connect
+def _one_malloc_arena(**kwargs: object) -> None:
+    limit_arenas()  # before the pool's threads start: they share what the others free

@@ -13,6 +13,7 @@ from typing import Any
 from uvicorn_worker import UvicornWorker
 
 from bugsink.http_protocol import HeaderTimeoutProtocol
+from bugsink.malloc_arenas import limit_arenas
 
 
 class Worker(UvicornWorker):
@@ -26,3 +27,8 @@ class Worker(UvicornWorker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.config.limit_concurrency = self.cfg.worker_connections
+
+    def init_process(self) -> None:
+        # Before the app starts its threads (group commit, digest scheduler, Django's pool).
+        limit_arenas()
+        super().init_process()
