@@ -54,7 +54,8 @@ def main() -> None:
         env = {"INGEST_QUOTA_PER_MINUTE": "0", "INGEST_QUOTA_PER_HOUR": "0"}
         if args.config == "postgres" and args.redis_url:
             env["CELERY_BROKER_URL"] = args.redis_url
-        stack = LiveStack(args.config, Path(workdir), extra_env=env)
+        # gunicorn_workers=None: ./run's number of web workers, the configuration measured.
+        stack = LiveStack(args.config, Path(workdir), extra_env=env, gunicorn_workers=None)
         stack.start()
         try:
             samples, totals = soak(stack, args)
@@ -146,8 +147,8 @@ def database_size(stack: LiveStack) -> int:
 
 
 def _short(name: str) -> str:
-    """Column names: `web master`, `web worker 123` -> `web 123`, `worker celery` -> `digest`."""
-    name = name.replace("web worker ", "web ").replace("worker celery", "digest")
+    """Column names: `web master`, `web worker 123` -> `web 123`, `worker celery` -> `celery`."""
+    name = name.replace("web worker ", "web ").replace("worker celery", "celery")
     return name.replace("worker supervisor", "supervisor").replace("worker ", "")
 
 
