@@ -1,14 +1,15 @@
 """Digestion benchmark: CPU per event and database bytes per event, in one process.
 
     .venv/bin/python bench/digest_bench.py [EVENTS] [small|large] [--payloads neutral|classic]
-        [--profile]
+        [--profile] [--batch-bytes N]
 
 Spools EVENTS real sentry-sdk events (bench/payloads.py: the payload set's error sites, repeated;
 neutral by default, see docs/benchmark.md) into a fresh
 SQLite data directory, then digests them all with `digest_pending` and prints the CPU time per
 event (the figure to compare: it does not depend on what else runs on the machine), the wall
 time, and the growth of the main database per 1,000 events (main file after a WAL checkpoint,
-minus free pages; indexes and tag tables included). `--profile` adds a cProfile of digestion.
+minus free pages; indexes and tag tables included), and the process's peak RSS while digesting.
+`--profile` adds a cProfile of digestion; `--batch-bytes` sets digestion's BATCH_JSON_BYTES.
 """
 
 import argparse
@@ -36,8 +37,10 @@ from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from sentry_sdk.envelope import Envelope  # noqa: E402
 
+from bench.memory_report import reset_peak, status_kb  # noqa: E402
 from bench.payloads import SITES_OF, templates_of  # noqa: E402
 from bench.resources import sqlite_data_bytes  # noqa: E402
+from digestion import digest  # noqa: E402
 from digestion.digest import digest_pending  # noqa: E402
 from events.models import RawEvent  # noqa: E402
 from events.spool_format import pack  # noqa: E402
@@ -96,7 +99,10 @@ def main() -> None:
     parser.add_argument(
         "--sort", default="cumulative", help="the profile's order (e.g. tottime: own time)"
     )
+    parser.add_argument("--batch-bytes", type=int, help="digestion's BATCH_JSON_BYTES")
     args = parser.parse_args()
+    if args.batch_bytes:
+        digest.BATCH_JSON_BYTES = args.batch_bytes
 
     call_command("migrate", verbosity=0)
     call_command("migrate", database="spool", verbosity=0)
@@ -106,6 +112,8 @@ def main() -> None:
     mean_size = sum(map(len, payloads)) // len(payloads)
     spool(project.pk, payloads)
     before = database_bytes()
+    del payloads  # the spooled copies are what digestion reads
+    reset_peak()
 
     profile = cProfile.Profile() if args.profile else None
     wall, cpu = time.perf_counter(), time.process_time()
@@ -115,6 +123,7 @@ def main() -> None:
     if profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    peak_rss = status_kb("VmHWM") * 1024
 
     growth = database_bytes() - before
     print(
@@ -123,7 +132,7 @@ def main() -> None:
         f"{cpu / stored * 1000:.3f} ms CPU/event, {stored / cpu:.0f} events/s of CPU "
         f"(wall {wall / stored * 1000:.3f} ms/event, {stored / wall:.0f} events/s); "
         f"database {growth / stored * 1000 / 1024:.0f} KB per 1,000 events "
-        f"({growth / stored:.0f} bytes/event)"
+        f"({growth / stored:.0f} bytes/event); peak RSS {peak_rss / 1024 / 1024:.0f} MB"
     )
     if profile:
         order = args.sort

@@ -1,3 +1,6 @@
-from .celery import app as celery_app
+"""The site: settings, URLs, the ASGI application, the Celery application, the server's workers.
 
-__all__ = ["celery_app"]
+The Celery application (bugsink/celery.py) is created by the settings, not here: the gunicorn
+master imports this package for its worker class only (bugsink/gunicorn_worker.py), and should
+not load Celery. `celery -A bugsink` still finds the application in bugsink/celery.py.
+"""

@@ -13,7 +13,7 @@ from typing import Any
 from uvicorn_worker import UvicornWorker
 
 from bugsink.http_protocol import HeaderTimeoutProtocol
-from bugsink.malloc_arenas import limit_arenas
+from core.malloc import limit_arenas
 
 
 class Worker(UvicornWorker):

@@ -496,3 +496,8 @@ CELERY_BEAT_SCHEDULE["status-automatic-incidents"] = {
 # Automatic incidents follow monitor severities: they run beside the monitors, and the digest
 # queue keeps to digest requests (one per project) and the eviction pass.
 CELERY_TASK_ROUTES["statuspages.tasks.*"] = {"queue": "monitors"}
+
+# Every process that loads these settings sends tasks through this Celery application
+# (celery.current_app, shared_task): create it with the settings, so that importing the bugsink
+# package alone (the gunicorn master does, for its worker class) does not load Celery.
+import bugsink.celery  # noqa: E402, F401

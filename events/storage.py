@@ -10,14 +10,16 @@ stored before dictionaries existed, or written by tools that do not bother).
 This module is the only place that knows the format: read a document with `decompress_document`
 (or `event_document`), never with zstandard directly.
 
-Caching. Building a compressor for a dictionary costs about ten times compressing with one, so
-each process keeps recently used ones (and the raw dictionaries, for readers) in bounded LRUs.
+Caching. Preparing a dictionary for compression (zstd's CDict: the dictionary with its match
+tables) costs about five times compressing an event with it, so each process keeps recently used
+ones, and the raw dictionaries for readers, in bounded LRUs. A compressor (a zstd context, as
+big again as its CDict) is made from a cached CDict in microseconds, so a batch keeps only the
+one it is using: the contexts of every Issue of a batch are never in memory at once.
 A dictionary is cached only once the transaction that created or read it has committed: ids of
 committed rows are never reused, whereas a rolled-back insert's id can be (SQLite), and a cached
 dictionary under a reused id would decode garbage.
 """
 
-import threading
 from typing import Protocol
 
 import orjson
@@ -29,12 +31,12 @@ from events.models import DocumentDictionary
 
 ZSTD_LEVEL = 3
 
-# A compressor holds a zstd context (~150 KB for a small event's dictionary, ~1 MB for a 60 KB
-# one); both caches are bounded by bytes as well as by entries.
-_compressors: BoundedLRU[int, zstandard.ZstdCompressor] = BoundedLRU(1000, 64 * 1024 * 1024)
+# A CDict holds the dictionary and its match tables (~450 KB for a 60 KB dictionary); both
+# caches are bounded by bytes as well as by entries. A CDict is read-only: threads share it.
+_compression_dicts: BoundedLRU[int, zstandard.ZstdCompressionDict] = BoundedLRU(
+    1000, 32 * 1024 * 1024
+)
 _dictionaries: BoundedLRU[int, bytes] = BoundedLRU(1000, 32 * 1024 * 1024)
-# zstd contexts must not be used by two threads at once; uncontended, this costs nanoseconds.
-_compress_lock = threading.Lock()
 
 
 class StoredEvent(Protocol):
@@ -64,20 +66,22 @@ def event_document(event: StoredEvent) -> dict:
 
 
 class DictionaryCompressors:
-    """Compression for one digest batch (one transaction).
+    """Compression for one digest batch (one transaction), used by one thread.
 
-    Compressors this batch had to build (new dictionaries, or ones not cached) stay local until
+    CDicts this batch had to prepare (new dictionaries, or ones not cached) stay local until
     the batch commits, then join the process-wide cache (see the module docstring).
     """
 
     def __init__(self) -> None:
-        self._local: dict[int, zstandard.ZstdCompressor] = {}
+        self._local: dict[int, zstandard.ZstdCompressionDict] = {}
         self._created: dict[int, bytes] = {}
         self._loaded: dict[int, bytes] = {}
         self._promotion_scheduled = False
+        self._compressor: zstandard.ZstdCompressor | None = None
+        self._compressor_of: int | None = None
 
     def of_issues(self, issue_ids: set[int]) -> dict[int, int]:
-        """Issue id -> its dictionary id, for the Issues that have one; readies compressors."""
+        """Issue id -> its dictionary id, for the Issues that have one; readies dictionaries."""
         # An Issue has one dictionary (made under the project's digest lock); were there ever
         # two, the oldest would win.
         result = dict(
@@ -85,7 +89,7 @@ class DictionaryCompressors:
             .order_by("-id")
             .values_list("issue_id", "id")
         )
-        missing = [i for i in result.values() if _compressors.get(i) is None]
+        missing = [i for i in result.values() if _compression_dicts.get(i) is None]
         if missing:
             self._loaded.update(_load_dictionaries(missing))
         return result
@@ -99,17 +103,24 @@ class DictionaryCompressors:
         return dictionary_id
 
     def compress(self, document_json: bytes, dictionary_id: int) -> bytes:
-        compressor = self._local.get(dictionary_id)
-        if compressor is None:
-            compressor = _compressors.get(dictionary_id)
-        if compressor is None:
-            compressor = zstandard.ZstdCompressor(
-                level=ZSTD_LEVEL, dict_data=_as_dictionary(self._raw(dictionary_id))
+        if self._compressor_of != dictionary_id:
+            self._compressor = None  # its context is freed before the next one is made
+            self._compressor = zstandard.ZstdCompressor(
+                level=ZSTD_LEVEL, dict_data=self._compression_dict(dictionary_id)
             )
-            self._local[dictionary_id] = compressor
+            self._compressor_of = dictionary_id
+        return self._compressor.compress(document_json)
+
+    def _compression_dict(self, dictionary_id: int) -> zstandard.ZstdCompressionDict:
+        prepared = self._local.get(dictionary_id)
+        if prepared is None:
+            prepared = _compression_dicts.get(dictionary_id)
+        if prepared is None:
+            prepared = _as_dictionary(self._raw(dictionary_id))
+            prepared.precompute_compress(level=ZSTD_LEVEL)
+            self._local[dictionary_id] = prepared
             self._schedule_promotion()
-        with _compress_lock:
-            return compressor.compress(document_json)
+        return prepared
 
     def _raw(self, dictionary_id: int) -> bytes:
         raw = self._created.get(dictionary_id)
@@ -125,8 +136,8 @@ class DictionaryCompressors:
             transaction.on_commit(self._promote)
 
     def _promote(self) -> None:
-        for dictionary_id, compressor in self._local.items():
-            _compressors.put(dictionary_id, compressor, compressor.memory_size())
+        for dictionary_id, prepared in self._local.items():
+            _compression_dicts.put(dictionary_id, prepared, _prepared_size(prepared))
         for raw_by_id in (self._created, self._loaded):
             for dictionary_id, raw in raw_by_id.items():
                 _dictionaries.put(dictionary_id, raw, len(raw))
@@ -134,12 +145,18 @@ class DictionaryCompressors:
 
 def clear_caches() -> None:
     """Forget every cached dictionary and compressor (tests whose database rolls back)."""
-    _compressors.clear()
+    _compression_dicts.clear()
     _dictionaries.clear()
 
 
 def _as_dictionary(raw: bytes) -> zstandard.ZstdCompressionDict:
     return zstandard.ZstdCompressionDict(raw, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+
+
+def _prepared_size(prepared: zstandard.ZstdCompressionDict) -> int:
+    """A CDict's bytes: the dictionary and the hash and chain tables zstd sizes for it."""
+    params = zstandard.ZstdCompressionParameters.from_level(ZSTD_LEVEL, dict_size=len(prepared))
+    return len(prepared) + 4 * ((1 << params.hash_log) + (1 << params.chain_log))
 
 
 def _load_dictionaries(dictionary_ids: list[int]) -> dict[int, bytes]:

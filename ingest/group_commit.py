@@ -16,20 +16,24 @@ The connections are plain driver connections with the settings Django would use 
 refuses to be called from an event loop), used by the loop's thread only.
 """
 
+from __future__ import annotations
+
 import asyncio
 import logging
 import os
 import sqlite3
+import sys
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import psycopg
 from django.db import DatabaseError, OperationalError, connections
-from psycopg.conninfo import make_conninfo
 
 from events.models import RawEvent
 from events.routers import spool_database
 from events.spool_lock import spool_write_lock
+
+if TYPE_CHECKING:
+    import psycopg
 
 logger = logging.getLogger("bugsink.ingest")
 
@@ -107,7 +111,11 @@ class PostgresSpool:
         )
 
     @classmethod
-    async def connect(cls, alias: str) -> "PostgresSpool":
+    async def connect(cls, alias: str) -> PostgresSpool:
+        # imported here: psycopg costs about 9 MB of RSS and only a PostgreSQL spool needs it
+        import psycopg
+        from psycopg.conninfo import make_conninfo
+
         db = connections.settings[alias]
         options = {k: v for k, v in db.get("OPTIONS", {}).items() if isinstance(v, str | int)}
         options.setdefault("connect_timeout", CONNECT_TIMEOUT_SECONDS)
@@ -127,6 +135,12 @@ class PostgresSpool:
 
     async def close(self) -> None:
         await self.raw.close()
+
+
+def _is_psycopg_error(e: Exception) -> bool:
+    """Whether `e` is psycopg's; psycopg is only loaded once a PostgreSQL spool connects."""
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and isinstance(e, psycopg.Error)
 
 
 class GroupCommitter:
@@ -167,7 +181,7 @@ class GroupCommitter:
             spool = await self._connected()
             await spool.insert(rows)
         except Exception as e:  # every request of the batch learns it was not stored
-            if not isinstance(e, DatabaseError | psycopg.Error | sqlite3.Error):
+            if not isinstance(e, DatabaseError | sqlite3.Error) and not _is_psycopg_error(e):
                 logger.exception("spool commit failed")
             await self._disconnect()  # a broken connection must not poison the next batch
             return e if isinstance(e, DatabaseError) else OperationalError(str(e))

@@ -95,3 +95,12 @@ def test_a_duplicate_request_drains_and_frees_nothing(project):
     spool(project.pk, 2)
     assert tasks.digest_project(project.pk, token=current) == 2
     assert digest_requests.claim(project.pk)  # freed by the request that held it
+
+
+def test_a_drain_gives_freed_memory_back_to_the_system(project, monkeypatch):
+    calls = []
+    monkeypatch.setattr(tasks, "release_free_memory", lambda: calls.append(True))
+    spool(project.pk, 3)
+
+    assert tasks.digest_project(project.pk) == 3
+    assert calls == [True]

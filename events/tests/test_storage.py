@@ -129,16 +129,46 @@ def test_dictionaries_are_cached_only_once_their_transaction_commits():
         rolled_back = compressors.create(issue.pk, document)
         compressors.compress(document, rolled_back)
         raise RuntimeError("the batch fails")
-    assert storage._compressors.get(rolled_back) is None
+    assert storage._compression_dicts.get(rolled_back) is None
     assert storage._dictionaries.get(rolled_back) is None
 
     with transaction.atomic():
         compressors = DictionaryCompressors()
         kept = compressors.create(issue.pk, document)
         data = compressors.compress(document, kept)
-        assert storage._compressors.get(kept) is None  # not before the commit
-    assert storage._compressors.get(kept) is not None
+        assert storage._compression_dicts.get(kept) is None  # not before the commit
+    assert storage._compression_dicts.get(kept) is not None
     assert decompress_document(data, kept) == orjson.loads(document)
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_batch_alternating_between_dictionaries_keeps_one_context():
+    """Each switch of dictionary makes a fresh compressor from the prepared dictionary; the
+    documents still round-trip, and the prepared dictionaries are cached after the commit."""
+    clear_caches()
+    project = make_project()
+    ingest(project, python_event())
+    issue = Issue.objects.get()
+    first = orjson.dumps({"event_id": uuid.uuid4().hex, "a": "b" * 500})
+    second = orjson.dumps({"event_id": uuid.uuid4().hex, "c": "d" * 500})
+
+    with transaction.atomic():
+        compressors = DictionaryCompressors()
+        ids = [compressors.create(issue.pk, first), compressors.create(issue.pk, second)]
+        pairs = [(first, ids[0]), (second, ids[1])] * 2
+        stored = [(compressors.compress(doc, i), i) for doc, i in pairs]
+        assert compressors._compressor_of == ids[1]
+    assert all(storage._compression_dicts.get(i) is not None for i in ids)
+    for (data, dictionary_id), document in zip(stored, [first, second] * 2, strict=True):
+        assert decompress_document(data, dictionary_id) == orjson.loads(document)
+        assert len(data) < len(document) // 4  # the dictionary did its work
+
+    with transaction.atomic():  # a later batch compresses from the cached dictionaries
+        compressors = DictionaryCompressors()
+        assert compressors.of_issues({issue.pk})
+        data = compressors.compress(first, ids[0])
+        assert compressors._local == {}
+    assert decompress_document(data, ids[0]) == orjson.loads(first)
 
 
 def test_bounded_lru_evicts_least_recently_used_by_entries_and_bytes():

@@ -107,3 +107,13 @@ def test_endpoint_answers_503_when_the_spool_cannot_commit(monkeypatch, spool_cl
     assert response.headers["Retry-After"] == "10"
     assert response.json() == {"detail": "temporarily unable to store events"}
     assert not RawEvent.objects.filter(project_id=project.pk).exists()
+
+
+def test_psycopg_errors_are_recognised_once_psycopg_is_loaded():
+    """psycopg is imported only by a PostgreSQL spool; its errors are still told apart then."""
+    import psycopg
+
+    from ingest.group_commit import _is_psycopg_error
+
+    assert _is_psycopg_error(psycopg.OperationalError("gone"))
+    assert not _is_psycopg_error(ValueError("not a database error"))

@@ -1,4 +1,4 @@
-"""One malloc arena (bugsink/malloc_arenas.py): memory one thread frees serves the next one.
+"""One malloc arena (core/malloc.py): memory one thread frees serves the next one.
 
 The workload is the Celery worker's: long-lived pool threads, each batch on another thread.
 Each run is a fresh interpreter, since an arena limit applies to the arenas made after it.
@@ -7,12 +7,12 @@ Each run is a fresh interpreter, since an arena limit applies to the arenas made
 import subprocess
 import sys
 
-from bugsink.malloc_arenas import limit_arenas
+from core.malloc import limit_arenas
 
 WORKLOAD = """
 import sys, threading, time
 import psutil
-from bugsink.malloc_arenas import limit_arenas
+from core.malloc import limit_arenas
 if sys.argv[1] == "limited":
     assert limit_arenas()
 turns = [threading.Event() for _ in range(4)]
