@@ -30,7 +30,7 @@ from core.locks import lock_project
 from datapolicy.policy import scrub_rules_for
 from datapolicy.scrub import Rules, Scrubber, scrub_event, scrub_value
 from events.models import Event, RawEvent, TagValue
-from events.normalize import NormalizedEvent, normalize_event
+from events.normalize import normalize_event
 from events.oversize import fit_event
 from events.routers import spool_database
 from events.spool_format import json_size, unpack
@@ -70,10 +70,20 @@ class Spooled:
 
 @dataclass
 class Pending:
-    """One raw event on its way through a batch."""
+    """One raw event on its way through a batch: what the batch still needs of it once parsed.
+
+    The parsed event itself is not kept: it is serialized at once (`document`), so a batch holds
+    its events' JSON, not their objects, which take ten to twenty times the memory.
+    """
 
     raw: Spooled
-    event: NormalizedEvent
+    document: bytes  # the stored form of the event (NormalizedEvent.to_dict as JSON)
+    timestamp: datetime
+    level: str
+    platform: str
+    release: str | None
+    environment: str | None
+    search_texts: list[str]  # issues.fulltext.event_texts
     hash: str
     config: str
     strategy: str
@@ -288,16 +298,23 @@ def _parse(raw: Spooled, batch: BatchContext) -> Pending:
     grouping = compute_grouping(event, batch.config)
     previous_hash = compute_grouping(event, batch.previous).hash if batch.previous else None
     scrub_event(event, batch.rules, scrubber)
+    title, culprit = event_title(event)[:255], event_culprit(event)[:255]
     return Pending(
         raw=raw,
-        event=event,
+        document=orjson.dumps(event.to_dict()),
+        timestamp=event.timestamp,
+        level=event.level,
+        platform=event.platform,
+        release=event.release,
+        environment=event.environment,
+        search_texts=event_texts(title, culprit, event.message, event.exceptions),
         hash=grouping.hash,
         config=grouping.config,
         strategy=grouping.strategy,
         components=scrub_value(grouping.components, batch.rules),
         previous_hash=previous_hash,
-        title=event_title(event)[:255],
-        culprit=event_culprit(event)[:255],
+        title=title,
+        culprit=culprit,
         tags=extract_tags(event),
     )
 
@@ -320,14 +337,14 @@ def _assign_issues(project_id: int, pending: list[Pending]) -> set[int]:
         elif p.hash not in known:
             issue = Issue.objects.create(
                 project_id=project_id,
-                first_seen=p.event.timestamp,
-                last_seen=p.event.timestamp,
+                first_seen=p.timestamp,
+                last_seen=p.timestamp,
                 title=p.title,
                 culprit=p.culprit,
-                level=p.event.level,
-                platform=p.event.platform[:64],
-                first_release=(p.event.release or "")[:250],
-                last_release=(p.event.release or "")[:250],
+                level=p.level,
+                platform=p.platform[:64],
+                first_release=(p.release or "")[:250],
+                last_release=(p.release or "")[:250],
             )
             grouping = _create_grouping(project_id, issue.id, p)
             known[p.hash] = grouping.id
@@ -360,25 +377,23 @@ def _store_events(project_id: int, pending: list[Pending]) -> None:
     adapt = connection.ops.adapt_datetimefield_value
     rows = []
     for p in pending:
-        event = p.event
-        document = orjson.dumps(event.to_dict())
         dictionary_id = dictionaries.get(p.issue_id)
         if dictionary_id is None:
-            dictionary_id = dictionaries[p.issue_id] = compressors.create(p.issue_id, document)
+            dictionary_id = dictionaries[p.issue_id] = compressors.create(p.issue_id, p.document)
         rows.append(
             (
                 project_id,
                 p.issue_id,
                 p.raw.event_id,
-                adapt(event.timestamp),
+                adapt(p.timestamp),
                 adapt(p.raw.received_at),
-                event.level[:10],
-                (event.release or "")[:250],
-                (event.environment or "")[:64],
+                p.level[:10],
+                (p.release or "")[:250],
+                (p.environment or "")[:64],
                 p.title,
                 p.grouping_id,
                 dictionary_id,
-                compressors.compress(document, dictionary_id),
+                compressors.compress(p.document, dictionary_id),
             )
         )
     with connection.cursor() as cursor:
@@ -424,15 +439,15 @@ def _update_issues(pending: list[Pending], issues: dict[int, Issue]) -> None:
     for issue_id, group in by_issue.items():
         issue = issues[issue_id]
         issue.event_count += len(group)
-        newest = max(group, key=lambda p: p.event.timestamp)
+        newest = max(group, key=lambda p: p.timestamp)
         # Title and culprit stay those of the first event (or the user's rename): an Issue whose
         # name followed its latest event would change under its users' eyes.
-        if newest.event.timestamp >= issue.last_seen:
-            issue.last_seen = newest.event.timestamp
-            issue.level = newest.event.level
-            if newest.event.release:
-                issue.last_release = newest.event.release[:250]
-        issue.first_seen = min(issue.first_seen, min(p.event.timestamp for p in group))
+        if newest.timestamp >= issue.last_seen:
+            issue.last_seen = newest.timestamp
+            issue.level = newest.level
+            if newest.release:
+                issue.last_release = newest.release[:250]
+        issue.first_seen = min(issue.first_seen, min(p.timestamp for p in group))
         rows.append(
             (
                 len(group),
@@ -457,8 +472,7 @@ def _store_search_text(project_id: int, pending: list[Pending], new_issue_ids: s
     documents: nothing for texts a document is known to hold, else one read and one upsert."""
     texts: dict[int, list[str]] = defaultdict(list)
     for p in pending:
-        event = p.event
-        texts[p.issue_id] += event_texts(p.title, p.culprit, event.message, event.exceptions)
+        texts[p.issue_id] += p.search_texts
     add_batch_text(project_id, texts, new_issue_ids)
 
 

@@ -25,15 +25,11 @@ class _Received(Protocol):
     received_at: datetime
 
 
-class _Normalized(Protocol):
-    release: str | None
-
-
 class Pending(Protocol):
     """What the state machine reads of one of digestion's events (digestion.digest.Pending)."""
 
     raw: _Received
-    event: _Normalized
+    release: str | None
     issue_id: int | None
 
 
@@ -108,7 +104,7 @@ def apply_issue_states(
 
 
 def _release(p: Pending) -> str:
-    return (p.event.release or "")[:250]
+    return (p.release or "")[:250]
 
 
 def _fix_in_release(batch: _Batch, issue: Issue, version: str, when: datetime) -> None:
